@@ -1,0 +1,52 @@
+"""Talking to the bot in a terminal: interactive, or scripted with one message per line."""
+
+import sys
+from typing import TextIO
+
+from bot.engine import Engine
+from bot.messages import InboundMessage, QuickReply, Reply
+
+CHANNEL = "terminal"
+
+
+async def chat(engine: Engine, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, person: str = "local") -> None:
+    """Each line is a message; typing the number of a choice presses that button."""
+    interactive = stdin.isatty()
+    if interactive:
+        stdout.write("Write to the bot (Ctrl-D to quit). Type a number to choose one of the numbered answers.\n")
+    choices: list[QuickReply] = []
+    while True:
+        if interactive:
+            stdout.write("> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            break
+        text = line.rstrip("\n")
+        if not interactive:
+            stdout.write(f"> {text}\n")
+        message = _message(text, choices, person)
+        replies = await engine.handle(message)
+        choices = [q for reply in replies for q in reply.quick_replies]
+        stdout.write(render(replies))
+        stdout.flush()
+
+
+def _message(text: str, choices: list[QuickReply], person: str) -> InboundMessage:
+    number = text.strip()
+    if number.isdigit() and 1 <= int(number) <= len(choices):
+        return InboundMessage(CHANNEL, person, person, kind="button", payload=choices[int(number) - 1].payload)
+    return InboundMessage(CHANNEL, person, person, text=text)
+
+
+def render(replies: list[Reply]) -> str:
+    """Replies as text, with every quick reply numbered across the whole turn."""
+    lines = []
+    number = 0
+    for reply in replies:
+        lines.append(reply.text)
+        for quick in reply.quick_replies:
+            number += 1
+            lines.append(f"  [{number}] {quick.label}")
+        lines.append("")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,170 @@
+"""The `outreach-bot` command line."""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.faq.loader import FaqInvalid, load_faq
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "command"):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        return args.command(settings, args)
+    except SettingsError as error:
+        print(f"outreach-bot: {error}", file=sys.stderr)
+        return 2
+    except FaqInvalid as error:
+        print("outreach-bot: the FAQ is invalid; fix these problems (outreach-bot faq lint lists them):", file=sys.stderr)
+        for problem in error.problems:
+            if not problem.warning:
+                print(problem, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="outreach-bot", description="A multilingual chatbot for online outreach permanences.")
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.set_defaults(command=_chat)
+
+    faq = commands.add_parser("faq", help="check or export the FAQ").add_subparsers(metavar="ACTION", required=True)
+    faq.add_parser("lint", help="check every FAQ file; exit 1 on any error").set_defaults(command=_faq_lint)
+    faq.add_parser("export", help="print the whole FAQ as JSON").set_defaults(command=_faq_export)
+
+    nlu = commands.add_parser("nlu", help="language and intent recognition").add_subparsers(metavar="ACTION", required=True)
+    parse = nlu.add_parser("parse", help="read messages on standard input, write one JSON object per line")
+    parse.add_argument("--backend", choices=["embedded"], default="embedded")
+    parse.set_defaults(command=_nlu_parse)
+    evaluate = nlu.add_parser("eval", help="measure the NLU on a labelled JSONL file")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--backend", choices=["embedded"], default="embedded")
+    evaluate.set_defaults(command=_nlu_eval)
+
+    db = commands.add_parser("db", help="the database").add_subparsers(metavar="ACTION", required=True)
+    db.add_parser("upgrade", help="apply the database migrations").set_defaults(command=_db_upgrade)
+    return parser
+
+
+def _chat(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.app import start
+    from bot.channels.terminal import chat
+
+    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+
+    async def run() -> None:
+        app = await start(settings)
+        try:
+            await chat(app.engine)
+        finally:
+            await app.close()
+
+    asyncio.run(run())
+    return 0
+
+
+def _faq_lint(settings: Settings, _args: argparse.Namespace) -> int:
+    try:
+        _faq, problems = load_faq(settings.faq_dir, settings.nlu_data_dir)
+    except FaqInvalid as error:
+        problems = error.problems
+    for problem in problems:
+        print(problem)
+    errors = sum(not p.warning for p in problems)
+    warnings = len(problems) - errors
+    print(f"{errors} error(s), {warnings} warning(s)" if problems else "OK", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _faq_export(settings: Settings, _args: argparse.Namespace) -> int:
+    faq, _problems = load_faq(settings.faq_dir, settings.nlu_data_dir)
+    exported = [
+        {
+            "id": entry.id,
+            "topic": entry.topic,
+            "answers": {lang: faq.text(entry.answer, lang) for lang in entry.answer},
+            "examples": {lang: list(texts) for lang, texts in entry.examples.items()},
+            "related": list(entry.related),
+            "sources": list(entry.sources),
+            "reviewed_on": entry.reviewed_on.isoformat() if entry.reviewed_on else None,
+            "review_due": entry.review_due.isoformat() if entry.review_due else None,
+        }
+        for entry in faq.entries.values()
+    ]
+    json.dump(exported, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _read_messages(lines: Iterable[str]) -> Iterable[tuple[str, dict]]:
+    """Plain text, or a JSON object with a "text" key (its other keys come back as labels)."""
+    for line in lines:
+        line = line.rstrip("\n")
+        if line.lstrip().startswith("{"):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                record = None
+            if isinstance(record, dict) and isinstance(record.get("text"), str):
+                yield record["text"], record
+                continue
+        yield line, {}
+
+
+def _nlu_parse(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.app import load_knowledge
+
+    _faq, nlu = load_knowledge(settings)
+    for text, _labels in _read_messages(sys.stdin):
+        parse = nlu.parse_many([text])[0]
+        print(json.dumps(parse.contract(), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _nlu_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import load_knowledge
+    from nlu.evaluation import evaluate, report
+
+    if not args.file.is_file():
+        print(f"outreach-bot: no such file: {args.file}", file=sys.stderr)
+        return 2
+    with args.file.open(encoding="utf-8") as handle:
+        rows = [(text, labels) for text, labels in _read_messages(handle) if labels.get("intent")]
+    _faq, nlu = load_knowledge(settings)
+    parses = nlu.parse_many([text for text, _ in rows])
+    print(report(evaluate([labels for _, labels in rows], parses)))
+    return 0
+
+
+def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.storage import connect, upgrade
+
+    async def run() -> None:
+        engine = connect(settings.database_url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    print("The database is up to date.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,406 @@
+"""The conversation engine: one incoming message in, the bot's replies out.
+
+It knows no channel. It reads the FAQ and the NLU it is given, keeps what it must about the
+person in storage, and records statistics without text. Crisis comes first, always.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.engine import languages, payloads
+from bot.faq.model import LANGUAGES, Faq
+from bot.i18n import Catalogs, Translator
+from bot.messages import InboundMessage, QuickReply, Reply
+from bot.pseudonym import pseudonym
+from bot.storage import Repository, Storage
+from bot.storage.models import User
+from handover.queue import priority_for, reason_for
+from nlu.intents import HUMAN_REQUEST
+from nlu.parse import Parse
+from nlu.protocol import NLUBackend
+
+FALLBACKS_BEFORE_OFFERING_A_PERSON = 2
+MAX_QUICK_REPLIES = 5
+OPEN_TOPICS = ("services",)
+"""Topics whose answers are not sensitive; every other answer is sent discreetly."""
+
+
+
+@dataclass
+class Turn:
+    """Everything about the message being handled."""
+
+    repo: Repository
+    user: User
+    is_new: bool
+    message: InboundMessage
+    now: datetime
+    faq: Faq
+    nlu: NLUBackend
+    t: Translator
+    intent: str | None = None
+    route: str = "meta"
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        return self.t.lang
+
+    def say(self, text: str, *quick: QuickReply, discreet: bool = False) -> None:
+        self.replies.append(Reply(text, self.lang, tuple(quick[:MAX_QUICK_REPLIES]), discreet))
+
+
+class Engine:
+    def __init__(
+        self,
+        storage: Storage,
+        faq: Faq,
+        nlu: NLUBackend,
+        catalogs: Catalogs,
+        pseudonym_key: str,
+        retention_days: int = 30,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self.storage = storage
+        self.catalogs = catalogs
+        self.retention_days = retention_days
+        self.clock = clock
+        self._key = pseudonym_key
+        self._knowledge = (faq, nlu)
+
+    def use(self, faq: Faq, nlu: NLUBackend) -> None:
+        """Switch to a new FAQ and NLU at once; a message being handled keeps the old pair."""
+        self._knowledge = (faq, nlu)
+
+    @property
+    def faq(self) -> Faq:
+        return self._knowledge[0]
+
+    def pseudonym_of(self, channel: str, external_id: str) -> str:
+        return pseudonym(self._key, channel, external_id)
+
+    async def handle(self, message: InboundMessage) -> list[Reply]:
+        faq, nlu = self._knowledge
+        now = self.clock()
+        async with self.storage.unit() as repo:
+            user, is_new = await repo.user_for_message(
+                self.pseudonym_of(message.channel, message.external_id), message.channel, message.address, now
+            )
+            turn = Turn(repo, user, is_new, message, now, faq, nlu, self.catalogs.translator(user.language))
+            await self._dispatch(turn)
+            await repo.record_event(now, message.channel, turn.lang, turn.intent, turn.route)
+        return turn.replies
+
+    async def _dispatch(self, turn: Turn) -> None:
+        message = turn.message
+        if message.kind == "button" and message.payload:
+            await self._button(turn, payloads.parse(message.payload))
+        elif message.kind != "text":
+            self._unsupported(turn)
+        elif not message.text.strip():
+            turn.route = "fallback"
+            turn.say(turn.t.gettext("Your message is empty. Write your question in a few words, or choose a topic."), *self._menu_buttons(turn))
+        elif message.text.strip().startswith("/"):
+            await self._command(turn, message.text.strip())
+        else:
+            await self._text(turn, message.text.strip())
+
+    # --- Text -------------------------------------------------------------------------------
+
+    async def _text(self, turn: Turn, text: str) -> None:
+        state = dict(turn.user.state)
+        state.pop("awaiting", None)
+        turn.user.state = state
+        parse = await turn.nlu.parse(text, lang_hint=turn.user.language)
+        self._follow_language(turn, parse)
+        turn.intent, turn.route = parse.intent, parse.route
+        if parse.route == "handover":
+            await self._handover(turn, parse.intent, text)
+        elif parse.route == "answer" and parse.intent in turn.faq.entries:
+            self._answer(turn, parse.intent)
+        elif parse.route == "meta":
+            await self._meta(turn, parse.intent, text)
+        else:
+            turn.route = "fallback"
+            self._fallback(turn)
+        if parse.route != "fallback":
+            self._reset_fallbacks(turn)
+        self._offer_language(turn)
+
+    def _follow_language(self, turn: Turn, parse: Parse) -> None:
+        """The first message sets the language; a later one changes it only when clearly in another."""
+        user = turn.user
+        clear_switch = parse.lang_confidence >= 0.9 and len(parse.text.split()) >= 3
+        if parse.lang in LANGUAGES and (user.language is None or (parse.lang != user.language and clear_switch)):
+            user.language = parse.lang
+            user.language_confirmed = False
+            user.state = {k: v for k, v in user.state.items() if k != "language_offered"}
+            turn.t = self.catalogs.translator(parse.lang)
+
+    def _offer_language(self, turn: Turn) -> None:
+        """Once per language, after the answer: 'I answer in X' with the other languages as buttons."""
+        user = turn.user
+        if user.language_confirmed or user.state.get("language_offered"):
+            return
+        user.state = {**user.state, "language_offered": True}
+        turn.say(
+            turn.t.gettext("I answer in {language}. You can choose another language:", language=languages.NAMES[turn.lang]),
+            *languages.picker(turn.lang),
+        )
+
+    # --- Routes -----------------------------------------------------------------------------
+
+    def _answer(self, turn: Turn, entry_id: str) -> None:
+        faq, t = turn.faq, turn.t
+        entry = faq.entries[entry_id]
+        buttons = []
+        if entry.more:
+            buttons.append(QuickReply(t.gettext("Tell me more"), payloads.more(entry_id)))
+        buttons += [QuickReply(faq.title(other, turn.lang), payloads.faq(other)) for other in entry.related[:3]]
+        buttons.append(QuickReply(t.gettext("Talk to a person"), payloads.HUMAN))
+        turn.say(faq.answer(entry_id, turn.lang), *buttons, discreet=entry.topic not in OPEN_TOPICS)
+
+    def _more(self, turn: Turn, entry_id: str) -> None:
+        faq = turn.faq
+        entry = faq.entries[entry_id]
+        buttons = [QuickReply(faq.title(other, turn.lang), payloads.faq(other)) for other in entry.related[:3]]
+        buttons.append(QuickReply(turn.t.gettext("Talk to a person"), payloads.HUMAN))
+        turn.say(faq.text(entry.more, turn.lang), *buttons, discreet=entry.topic not in OPEN_TOPICS)
+
+    async def _meta(self, turn: Turn, intent: str, text: str) -> None:
+        t = turn.t
+        if intent == "greet":
+            self._welcome(turn, short=not turn.is_new)
+        elif intent == "thanks":
+            turn.say(t.gettext("You're welcome. I'm here at any hour if you have another question."), self._menu_button(turn))
+        elif intent == "goodbye":
+            turn.say(t.gettext("Take care of yourself. You can come back whenever you want."))
+        elif intent == "bot.identity":
+            turn.say(
+                t.gettext(
+                    "I'm a bot: my answers are automatic, written and checked by the team. "
+                    "A person from the team answers here during the online permanence ({hours})."
+                    , hours=self._fact(turn, "hours_online")
+                ),
+                QuickReply(t.gettext("Talk to a person"), payloads.HUMAN),
+                self._menu_button(turn),
+            )
+        elif intent == "privacy":
+            await self._privacy(turn)
+        elif intent == "language.change":
+            asked = languages.asked_language(text)
+            if asked:
+                self._set_language(turn, asked)
+            else:
+                turn.say(t.gettext("Which language do you prefer?"), *languages.picker(turn.lang))
+        else:
+            self._fallback(turn)
+
+    async def _handover(self, turn: Turn, intent: str, text: str | None) -> None:
+        """Crisis: the emergency contacts first, at any hour. Then the request goes to the team."""
+        t = turn.t
+        crisis = intent.startswith("crisis.")
+        if crisis:
+            if intent in turn.faq.entries:
+                turn.say(turn.faq.answer(intent, turn.lang), discreet=True)
+            else:
+                turn.say(t.gettext("If you are in danger now, call {number}.", number=self._fact(turn, "emergency_number")), discreet=True)
+        already = await turn.repo.open_handover_requests(turn.user)
+        if already and not crisis:
+            turn.say(
+                t.gettext("Your request is already with the team. A person will answer you here during the online permanence ({hours}).", hours=self._fact(turn, "hours_online")),
+                self._menu_button(turn),
+            )
+            return
+        await turn.repo.add_handover_request(turn.user, reason_for(intent), priority_for(intent), text, turn.now)
+        turn.say(
+            t.gettext(
+                "I have passed your message to the team. A person will answer you here during the online permanence ({hours}); "
+                "your message is kept for them until then. You can keep asking me questions meanwhile."
+                , hours=self._fact(turn, "hours_online")
+            ),
+            self._menu_button(turn),
+        )
+
+    def _fallback(self, turn: Turn) -> None:
+        t = turn.t
+        count = int(turn.user.state.get("fallbacks", 0)) + 1
+        turn.user.state = {**turn.user.state, "fallbacks": count}
+        if count >= FALLBACKS_BEFORE_OFFERING_A_PERSON:
+            turn.say(
+                t.gettext("I still don't understand, sorry. Do you want a person from the team to answer you?"),
+                QuickReply(t.gettext("Talk to a person"), payloads.HUMAN),
+                self._menu_button(turn),
+            )
+            return
+        turn.say(
+            t.gettext("I'm not sure I understood. I can answer questions on these topics, or you can ask for a person:"),
+            *self._menu_buttons(turn),
+        )
+
+    def _reset_fallbacks(self, turn: Turn) -> None:
+        if turn.user.state.get("fallbacks"):
+            turn.user.state = {k: v for k, v in turn.user.state.items() if k != "fallbacks"}
+
+    def _unsupported(self, turn: Turn) -> None:
+        t = turn.t
+        turn.route = "fallback"
+        if turn.message.kind == "voice":
+            text = t.gettext("I can only read text: write your question, or ask for a person.")
+        else:
+            text = t.gettext("I can only read text messages. Write your question in a few words, or choose a topic.")
+        turn.say(text, QuickReply(t.gettext("Talk to a person"), payloads.HUMAN), self._menu_button(turn))
+
+    # --- Commands and buttons -----------------------------------------------------------------
+
+    async def _command(self, turn: Turn, text: str) -> None:
+        command = text.split()[0].lstrip("/").split("@")[0].lower()
+        if command == "start":
+            self._welcome(turn, short=False)
+            if not turn.user.language_confirmed:
+                turn.user.state = {**turn.user.state, "language_offered": True}
+                turn.say(turn.t.gettext("Which language do you prefer?"), *languages.picker(turn.user.language))
+        elif command == "menu":
+            self._menu(turn)
+        elif command == "language":
+            turn.say(turn.t.gettext("Which language do you prefer?"), *languages.picker(turn.user.language))
+        elif command == "privacy":
+            turn.intent = "privacy"
+            await self._privacy(turn)
+        elif command == "forget":
+            self._ask_forget(turn)
+        else:
+            self._help(turn)
+
+    async def _button(self, turn: Turn, payload: payloads.Payload) -> None:
+        faq = turn.faq
+        if payload.action == "faq" and payload.argument in faq.entries:
+            turn.intent, turn.route = payload.argument, "answer"
+            self._answer(turn, payload.argument)
+        elif payload.action == "more" and payload.argument in faq.entries and faq.entries[payload.argument].more:
+            turn.intent, turn.route = payload.argument, "answer"
+            self._more(turn, payload.argument)
+        elif payload.action == "topic":
+            self._topic(turn, payload.argument)
+        elif payload.action == "lang" and payload.argument in LANGUAGES:
+            self._set_language(turn, payload.argument)
+        elif payload.action == payloads.MENU:
+            self._menu(turn)
+        elif payload.action == payloads.HUMAN:
+            turn.intent, turn.route = HUMAN_REQUEST, "handover"
+            await self._handover(turn, HUMAN_REQUEST, None)
+        elif payload.action == "forget":
+            await self._forget(turn, confirmed=payload.argument == "yes")
+        else:
+            # A button from an older version of the FAQ, or a forged payload.
+            turn.say(turn.t.gettext("This button is no longer valid. Here is the menu:"), *self._menu_buttons(turn))
+
+    # --- Sentences ----------------------------------------------------------------------------
+
+    def _welcome(self, turn: Turn, short: bool) -> None:
+        t = turn.t
+        turn.intent = "greet"
+        if short:
+            turn.say(t.gettext("Hello! What can I do for you? Write your question, or choose a topic."), *self._menu_buttons(turn))
+            return
+        turn.say(
+            t.gettext(
+                "Hello, welcome! I'm the outreach team's bot. I answer questions about health, PrEP, testing, "
+                "drugs, your rights and our services, at any hour, in French, Spanish, Arabic and English.\n"
+                "Your messages are confidential: /privacy explains what is kept.\n"
+                "In an emergency, call {number}."
+                , number=self._fact(turn, "emergency_number")
+            ),
+            *self._menu_buttons(turn),
+        )
+
+    def _help(self, turn: Turn) -> None:
+        t = turn.t
+        turn.say(
+            t.gettext(
+                "Write your question in your own words, in French, Spanish, Arabic or English. You can also use:\n"
+                "/menu: the topics\n/language: change the language\n/privacy: what is kept about you\n"
+                "/forget: erase everything about you"
+            ),
+            *self._menu_buttons(turn),
+        )
+
+    def _menu(self, turn: Turn) -> None:
+        turn.say(turn.t.gettext("Choose a topic:"), *self._menu_buttons(turn, limit=None))
+
+    def _topic(self, turn: Turn, topic_id: str) -> None:
+        faq = turn.faq
+        topic = next((x for x in faq.topics if x.id == topic_id), None)
+        if topic is None:
+            self._menu(turn)
+            return
+        buttons = [QuickReply(faq.title(entry_id, turn.lang), payloads.faq(entry_id)) for entry_id in topic.entry_ids]
+        turn.replies.append(Reply(faq.text(topic.title, turn.lang), turn.lang, tuple(buttons)))
+
+    def _menu_buttons(self, turn: Turn, limit: int | None = 3) -> list[QuickReply]:
+        topics = turn.faq.menu()
+        shown = topics if limit is None else topics[:limit]
+        buttons = [QuickReply(turn.faq.text(topic.title, turn.lang), payloads.topic(topic.id)) for topic in shown]
+        if limit is not None and len(topics) > limit:
+            buttons.append(QuickReply(turn.t.gettext("All topics"), payloads.MENU))
+        if limit is not None:
+            buttons.append(QuickReply(turn.t.gettext("Talk to a person"), payloads.HUMAN))
+        return buttons
+
+    def _menu_button(self, turn: Turn) -> QuickReply:
+        return QuickReply(turn.t.gettext("Menu"), payloads.MENU)
+
+    def _set_language(self, turn: Turn, lang: str) -> None:
+        turn.user.language = lang
+        turn.user.language_confirmed = True
+        turn.t = self.catalogs.translator(lang)
+        turn.intent = "language.change"
+        turn.say(turn.t.gettext("Fine, I will answer in {language}.", language=languages.NAMES[lang]), *self._menu_buttons(turn))
+
+    async def _privacy(self, turn: Turn) -> None:
+        t = turn.t
+        waiting = len(await turn.repo.open_handover_requests(turn.user))
+        requests = t.ngettext(
+            "You have {n} request with the team at the moment.", "You have {n} requests with the team at the moment.", waiting
+        )
+        turn.say(
+            (requests + "\n" if waiting else "")
+            + t.gettext(
+                "What the bot keeps about you: a code name ({pseudonym}), your language, when you first and last wrote, "
+                "and, if you ask for a person, your message for the team. Never your name, your number or your username.\n"
+                "Statistics keep only the topic, the language and the time: no text, nothing that points to you.\n"
+                "Who reads your messages: only the team's staff, when you ask for a person. "
+                "Messages for the team are erased {days} days after the conversation is closed.\n"
+                "/forget erases everything now."
+                , pseudonym=turn.user.pseudonym, days=self.retention_days
+            ),
+            QuickReply(t.gettext("Erase everything"), "forget:ask"),
+            self._menu_button(turn),
+        )
+
+    def _ask_forget(self, turn: Turn) -> None:
+        t = turn.t
+        turn.user.state = {**turn.user.state, "awaiting": "forget"}
+        turn.say(
+            t.gettext("This erases everything the bot keeps about you, including your requests to the team. Are you sure?"),
+            QuickReply(t.gettext("Yes, erase everything"), payloads.FORGET_YES),
+            QuickReply(t.gettext("No, keep it"), payloads.FORGET_NO),
+        )
+
+    async def _forget(self, turn: Turn, confirmed: bool) -> None:
+        t = turn.t
+        if not confirmed or turn.user.state.get("awaiting") != "forget":
+            if not confirmed and turn.user.state.get("awaiting") == "forget":
+                turn.user.state = {k: v for k, v in turn.user.state.items() if k != "awaiting"}
+                turn.say(t.gettext("Nothing was erased."), self._menu_button(turn))
+            else:
+                self._ask_forget(turn)
+            return
+        await turn.repo.forget(turn.user)
+        turn.intent = "forget"
+        turn.say(t.gettext("Done: everything the bot kept about you is erased. If you write again, it starts from zero."))
+
+    def _fact(self, turn: Turn, name: str) -> str:
+        fact = turn.faq.facts.get(name)
+        return fact.text(turn.lang) if fact else ""

@@ -1,0 +1,375 @@
+"""Reads the FAQ folder and the NLU training data, checking everything a volunteer might get wrong.
+
+Every problem is collected (not just the first) with its file and line, so that one run of
+`outreach-bot faq lint` shows the whole list.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.faq.model import (
+    LANGUAGES,
+    PLACEHOLDER,
+    REQUIRED_LANGUAGES,
+    Entry,
+    Faq,
+    Fact,
+    IntentExamples,
+    Texts,
+    Topic,
+)
+from bot.faq.yamlfile import LineDict, LineList, Problem, YamlError, load
+from nlu.intents import INTENTS_FILE, load_intents
+from nlu.safety import DISTRESS
+from nlu.text import normalise
+
+ORGANISATION_FILE = "organisation.yml"
+LEXICON_FILE = "crisis_lexicon.yml"
+TITLE_MAX = 24
+REQUIRED_FACTS = ("emergency_number", "hours_online")
+"""Facts the bot's own sentences use (welcome, handover notice)."""
+ANSWER_SOFT_MAX = 900
+
+
+class FaqInvalid(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class _Checker:
+    """Accumulates problems while the files are read."""
+
+    today: date
+    problems: list[Problem] = field(default_factory=list)
+    seen_examples: dict[str, tuple[str, Path, int]] = field(default_factory=dict)
+
+    def error(self, file: Path, line: int, message: str) -> None:
+        self.problems.append(Problem(file, line, message))
+
+    def warn(self, file: Path, line: int, message: str) -> None:
+        self.problems.append(Problem(file, line, message, warning=True))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if not p.warning]
+
+    def mapping(self, value: Any, file: Path, line: int, what: str) -> LineDict | None:
+        if isinstance(value, LineDict):
+            return value
+        self.error(file, line, f"{what} must be a mapping (key: value lines)")
+        return None
+
+    def texts(self, value: Any, file: Path, line: int, what: str, required: tuple[str, ...]) -> Texts:
+        mapping = self.mapping(value, file, line, what)
+        if mapping is None:
+            return {}
+        texts: Texts = {}
+        for lang, text in mapping.items():
+            if lang not in LANGUAGES:
+                self.error(file, mapping.line_of(lang), f"{what}: unknown language '{lang}' (use {', '.join(LANGUAGES)})")
+            elif not isinstance(text, str) or not text.strip():
+                self.error(file, mapping.line_of(lang), f"{what} in '{lang}' is empty")
+            else:
+                texts[lang] = text.strip()
+        for lang in required:
+            if lang not in texts and lang not in mapping:
+                self.error(file, line, f"{what}: missing language '{lang}'")
+        return texts
+
+    def examples(self, value: Any, file: Path, line: int, intent: str) -> dict[str, tuple[str, ...]]:
+        mapping = self.mapping(value, file, line, f"examples of {intent}")
+        if mapping is None:
+            return {}
+        result: dict[str, tuple[str, ...]] = {}
+        for lang, items in mapping.items():
+            lang_line = mapping.line_of(lang)
+            if lang not in LANGUAGES:
+                self.error(file, lang_line, f"examples of {intent}: unknown language '{lang}'")
+                continue
+            if not isinstance(items, LineList):
+                self.error(file, lang_line, f"examples of {intent} in '{lang}' must be a list")
+                continue
+            kept = []
+            for index, text in enumerate(items):
+                item_line = items.line_of(index)
+                if not isinstance(text, (str, int, float)) or not str(text).strip():
+                    self.error(file, item_line, f"examples of {intent}: empty example")
+                    continue
+                text = str(text).strip()
+                key = normalise(text)
+                earlier = self.seen_examples.get(key)
+                if earlier is not None:
+                    other, other_file, other_line = earlier
+                    where = f"{other_file.name}:{other_line}"
+                    if other == intent:
+                        self.error(file, item_line, f"example '{text}' is repeated in {intent} (also at {where})")
+                    else:
+                        self.error(file, item_line, f"example '{text}' of {intent} is also an example of {other} ({where})")
+                    continue
+                self.seen_examples[key] = (intent, file, item_line)
+                kept.append(text)
+            result[lang] = tuple(kept)
+        for lang in REQUIRED_LANGUAGES:
+            if not result.get(lang):
+                self.error(file, line, f"examples of {intent}: missing language '{lang}'")
+        return result
+
+    def date(self, value: Any, file: Path, line: int, what: str) -> date | None:
+        if isinstance(value, date):
+            return value
+        self.error(file, line, f"{what} must be a date written YYYY-MM-DD")
+        return None
+
+
+def load_faq(faq_dir: Path, nlu_data_dir: Path, today: date | None = None) -> tuple[Faq, list[Problem]]:
+    """Load and validate; raises FaqInvalid when there is any error, else returns the warnings too."""
+    checker = _Checker(today or date.today())
+    facts = _load_facts(faq_dir / ORGANISATION_FILE, checker)
+    topics: list[Topic] = []
+    entries: dict[str, Entry] = {}
+    entry_lines: dict[str, tuple[Path, int, LineDict]] = {}
+    topic_files = sorted(p for p in faq_dir.glob("*.yml") if p.name != ORGANISATION_FILE)
+    if not topic_files:
+        checker.error(faq_dir, 1, "no topic file (*.yml) in the FAQ folder")
+    for path in topic_files:
+        topic = _load_topic(path, facts, checker, entries, entry_lines)
+        if topic is not None:
+            topics.append(topic)
+    extra = _load_extra_examples(nlu_data_dir, checker, set(entries))
+    lexicon = _load_lexicon(nlu_data_dir / LEXICON_FILE, checker)
+    _check_related(entries, entry_lines, checker)
+    _check_intent_coverage(entries, extra, checker)
+    if checker.errors:
+        raise FaqInvalid(checker.problems)
+    faq = Faq(tuple(sorted(topics, key=lambda t: (t.order, t.id))), entries, facts, tuple(extra), lexicon)
+    return faq, checker.problems
+
+
+def _load_facts(path: Path, checker: _Checker) -> dict[str, Fact]:
+    try:
+        document = load(path)
+    except YamlError as error:
+        checker.problems.append(error.problem)
+        return {}
+    root = checker.mapping(document, path, 1, "the organisation file")
+    facts_map = checker.mapping(root.get("facts"), path, root.line_of("facts"), "facts") if root is not None else None
+    if facts_map is None:
+        return {}
+    facts = {}
+    for name, spec in facts_map.items():
+        line = facts_map.line_of(name)
+        spec = checker.mapping(spec, path, line, f"fact {name}")
+        if spec is None:
+            continue
+        value = spec.get("value")
+        if isinstance(value, (str, int, float)) and str(value).strip():
+            texts = {"*": str(value).strip()}
+        else:
+            texts = checker.texts(value, path, spec.line_of("value"), f"value of {name}", REQUIRED_LANGUAGES)
+        if not spec.get("source"):
+            checker.error(path, line, f"fact {name} has no source")
+        if spec.get("to_check"):
+            checker.warn(path, line, f"fact {name} is still to be checked by the team")
+        facts[name] = Fact(name, texts, str(spec.get("source", "")), bool(spec.get("to_check")))
+    for name in REQUIRED_FACTS:
+        if name not in facts:
+            checker.error(path, facts_map.line, f"fact {name} is missing: the bot's own sentences need it")
+    return facts
+
+
+def _load_topic(
+    path: Path,
+    facts: dict[str, Fact],
+    checker: _Checker,
+    entries: dict[str, Entry],
+    entry_lines: dict[str, tuple[Path, int, LineDict]],
+) -> Topic | None:
+    try:
+        document = load(path)
+    except YamlError as error:
+        checker.problems.append(error.problem)
+        return None
+    root = checker.mapping(document, path, 1, "a topic file")
+    if root is None:
+        return None
+    topic = checker.mapping(root.get("topic"), path, root.line_of("topic"), "topic")
+    title = checker.texts(topic.get("title") if topic else None, path, topic.line if topic else 1, "topic title", REQUIRED_LANGUAGES)
+    _check_title_length(title, topic.get("title") if topic else None, path, "topic title", checker)
+    order = topic.get("order", 100) if topic else 100
+    if not isinstance(order, int):
+        checker.error(path, topic.line_of("order") if topic else 1, "topic order must be a whole number")
+        order = 100
+    items = root.get("entries")
+    if not isinstance(items, LineList) or not items:
+        checker.error(path, root.line_of("entries"), "entries must be a non-empty list")
+        return None
+    ids = []
+    for index, item in enumerate(items):
+        entry = _load_entry(item, path, items.line_of(index), facts, checker)
+        if entry is None:
+            continue
+        if entry.id in entries:
+            other_path, other_line, _ = entry_lines[entry.id]
+            checker.error(path, items.line_of(index), f"duplicate id '{entry.id}' (also in {other_path.name}:{other_line})")
+            continue
+        entries[entry.id] = entry
+        entry_lines[entry.id] = (path, items.line_of(index), item)
+        ids.append(entry.id)
+    return Topic(path.stem, title, order, tuple(ids))
+
+
+def _load_entry(item: Any, path: Path, line: int, facts: dict[str, Fact], checker: _Checker) -> Entry | None:
+    item = checker.mapping(item, path, line, "an entry")
+    if item is None:
+        return None
+    entry_id = item.get("id")
+    if not isinstance(entry_id, str) or not entry_id.strip():
+        checker.error(path, line, "entry without an id")
+        return None
+    title = checker.texts(item.get("title"), path, item.line_of("title"), f"title of {entry_id}", REQUIRED_LANGUAGES)
+    _check_title_length(title, item.get("title"), path, f"title of {entry_id}", checker)
+    answer = checker.texts(item.get("answer"), path, item.line_of("answer"), f"answer of {entry_id}", REQUIRED_LANGUAGES)
+    more = checker.texts(item["more"], path, item.line_of("more"), f"'more' of {entry_id}", ()) if "more" in item else {}
+    for field_name, texts in (("title", title), ("answer", answer), ("more", more)):
+        for lang, text in texts.items():
+            text_line = item[field_name].line_of(lang)
+            for name in PLACEHOLDER.findall(text):
+                if name not in facts:
+                    checker.error(path, text_line, f"{field_name} of {entry_id} in '{lang}': unknown placeholder {{{name}}}")
+            if field_name == "answer" and len(text) > ANSWER_SOFT_MAX:
+                checker.warn(path, text_line, f"answer of {entry_id} in '{lang}' is {len(text)} characters: too long for a phone screen")
+    examples = checker.examples(item.get("examples"), path, item.line_of("examples"), entry_id)
+    related = item.get("related", [])
+    if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+        checker.error(path, item.line_of("related"), f"related of {entry_id} must be a list of ids")
+        related = []
+    sources = item.get("sources")
+    if not isinstance(sources, list) or not sources or not all(isinstance(s, str) and s.strip() for s in sources):
+        checker.error(path, item.line_of("sources"), f"{entry_id} needs at least one source")
+        sources = []
+    review = checker.mapping(item.get("review"), path, item.line_of("review"), f"review of {entry_id}")
+    reviewed_on = review_due = None
+    reviewed_by = ""
+    if review is not None:
+        reviewed_on = checker.date(review.get("reviewed_on"), path, review.line_of("reviewed_on"), f"reviewed_on of {entry_id}")
+        review_due = checker.date(review.get("review_due"), path, review.line_of("review_due"), f"review_due of {entry_id}")
+        reviewed_by = str(review.get("reviewed_by") or "")
+        if not reviewed_by:
+            checker.error(path, review.line, f"review of {entry_id} must say who reviewed it (reviewed_by)")
+        if review_due is not None and review_due <= checker.today:
+            checker.warn(path, review.line_of("review_due"), f"{entry_id} was due for review on {review_due.isoformat()}")
+    return Entry(
+        id=entry_id,
+        topic=path.stem,
+        title=title,
+        answer=answer,
+        more=more,
+        examples=examples,
+        related=tuple(related),
+        sources=tuple(sources),
+        reviewed_on=reviewed_on,
+        reviewed_by=reviewed_by,
+        review_due=review_due,
+    )
+
+
+def _check_title_length(title: Texts, node: Any, path: Path, what: str, checker: _Checker) -> None:
+    """Titles become buttons: WhatsApp cuts list rows at 24 characters."""
+    for lang, text in title.items():
+        if len(text) > TITLE_MAX:
+            line = node.line_of(lang) if isinstance(node, LineDict) else 1
+            checker.error(path, line, f"{what} in '{lang}' is longer than {TITLE_MAX} characters")
+
+
+def _load_extra_examples(data_dir: Path, checker: _Checker, entry_ids: set[str]) -> list[IntentExamples]:
+    intents = load_intents()
+    extra = []
+    for path in sorted(data_dir.glob("*.yml")):
+        if path.name == LEXICON_FILE:
+            continue
+        try:
+            document = load(path)
+        except YamlError as error:
+            checker.problems.append(error.problem)
+            continue
+        root = checker.mapping(document, path, 1, "a training data file")
+        items = root.get("intents") if root is not None else None
+        if not isinstance(items, LineList):
+            checker.error(path, root.line_of("intents") if root is not None else 1, "intents must be a list")
+            continue
+        for index, item in enumerate(items):
+            item = checker.mapping(item, path, items.line_of(index), "an intent")
+            if item is None:
+                continue
+            intent = item.get("id")
+            if intent not in intents:
+                checker.error(path, item.line, f"unknown intent '{intent}' (see {INTENTS_FILE.name})")
+                continue
+            if intent in entry_ids:
+                checker.error(path, item.line, f"{intent} has an FAQ entry: its examples belong there")
+                continue
+            extra.append(IntentExamples(intent, checker.examples(item.get("examples"), path, item.line_of("examples"), intent)))
+    return extra
+
+
+def _load_lexicon(path: Path, checker: _Checker) -> dict[str, dict[str, tuple[str, ...]]]:
+    if not path.exists():
+        checker.error(path, 1, "the crisis lexicon is missing: the bot must never rely on the classifier alone for a crisis")
+        return {}
+    try:
+        document = load(path)
+    except YamlError as error:
+        checker.problems.append(error.problem)
+        return {}
+    root = checker.mapping(document, path, 1, "the crisis lexicon")
+    if root is None:
+        return {}
+    lexicon = {}
+    for intent, by_lang in root.items():
+        line = root.line_of(intent)
+        if intent != DISTRESS and not (intent.startswith("crisis.") and intent in load_intents()):
+            checker.error(path, line, f"'{intent}' is neither '{DISTRESS}' nor a crisis intent of {INTENTS_FILE.name}")
+            continue
+        by_lang = checker.mapping(by_lang, path, line, f"patterns of {intent}")
+        if by_lang is None:
+            continue
+        patterns = {}
+        for lang, items in by_lang.items():
+            if lang not in LANGUAGES or not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+                checker.error(path, by_lang.line_of(lang), f"patterns of {intent}: '{lang}' must be a language with a list of phrases")
+                continue
+            patterns[lang] = tuple(items)
+        lexicon[intent] = patterns
+    return lexicon
+
+
+def _check_related(entries: dict[str, Entry], entry_lines: dict[str, tuple[Path, int, LineDict]], checker: _Checker) -> None:
+    for entry in entries.values():
+        path, line, item = entry_lines[entry.id]
+        for other in entry.related:
+            if other == entry.id:
+                checker.error(path, item.line_of("related"), f"{entry.id} lists itself as related")
+            elif other not in entries:
+                checker.error(path, item.line_of("related"), f"related of {entry.id}: unknown id '{other}'")
+
+
+def _check_intent_coverage(entries: dict[str, Entry], extra: list[IntentExamples], checker: _Checker) -> None:
+    declared = load_intents()
+    lines = _intent_lines()
+    with_examples = set(entries) | {x.id for x in extra}
+    for intent, spec in declared.items():
+        if spec.route == "answer" and intent not in entries:
+            checker.error(INTENTS_FILE, lines.get(intent, 1), f"answer intent {intent} has no FAQ entry")
+        elif spec.is_crisis and intent not in entries:
+            checker.error(INTENTS_FILE, lines.get(intent, 1), f"crisis intent {intent} has no FAQ entry with the emergency contacts")
+        elif intent not in with_examples:
+            checker.error(INTENTS_FILE, lines.get(intent, 1), f"intent {intent} has no training examples")
+
+
+def _intent_lines() -> dict[str, int]:
+    document = load(INTENTS_FILE)
+    return {key: document.line_of(key) for key in document} if isinstance(document, LineDict) else {}

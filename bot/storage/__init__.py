@@ -1,0 +1,6 @@
+"""Storage: SQLAlchemy models, Alembic migrations and the repository of queries."""
+
+from bot.storage.database import connect, upgrade
+from bot.storage.repository import Repository, Storage
+
+__all__ = ["Repository", "Storage", "connect", "upgrade"]

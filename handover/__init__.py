@@ -1,0 +1,1 @@
+"""Handing conversations to the staff: the queue's rules, the permanence schedule, the staff side."""

@@ -1,0 +1,56 @@
+"""The embedded NLU: runs in the bot's own process, needs no server and no network."""
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+
+from nlu.classifier import IntentClassifier
+from nlu.language import LanguageIdentifier
+from nlu.parse import Parse, Thresholds, decide_route
+from nlu.safety import CrisisLexicon
+
+MAX_CHARACTERS = 2000
+"""Longer messages are read up to here: the question is nearly always at the start."""
+
+SURE_LANGUAGE = 0.6
+
+
+class EmbeddedNLU:
+    def __init__(
+        self,
+        examples: Iterable[tuple[str, str, str]],
+        crisis_lexicon: Mapping[str, Mapping[str, Sequence[str]]],
+        thresholds: Thresholds | None = None,
+    ):
+        """Train on (text, language, intent) examples; takes a few seconds."""
+        started = time.perf_counter()
+        rows = list(examples)
+        self.languages = LanguageIdentifier((text, lang) for text, lang, _ in rows)
+        self.classifier = IntentClassifier([t for t, _, _ in rows], [i for _, _, i in rows])
+        self.lexicon = CrisisLexicon(crisis_lexicon)
+        self.thresholds = thresholds or Thresholds()
+        self.training_seconds = time.perf_counter() - started
+        self.example_count = len(rows)
+
+    async def parse(self, text: str, lang_hint: str | None = None) -> Parse:
+        return self.parse_many([text], lang_hint)[0]
+
+    def parse_many(self, texts: Sequence[str], lang_hint: str | None = None) -> list[Parse]:
+        clipped = [t[:MAX_CHARACTERS] for t in texts]
+        guesses = self.languages.identify_many(clipped)
+        rankings = self.classifier.rank_many(clipped)
+        parses = []
+        for text, guess, ranking in zip(texts, guesses, rankings):
+            lang = guess.lang
+            if lang_hint and (guess.confidence < SURE_LANGUAGE or _too_short_to_tell(text, guess.confidence)):
+                lang = lang_hint
+            head = text[:MAX_CHARACTERS]
+            intent, confidence, route, by_rule = decide_route(
+                ranking, self.lexicon.match(head), self.lexicon.calls_for_help(head), self.thresholds
+            )
+            parses.append(Parse(text, lang, guess.confidence, intent, confidence, route, ranking, by_rule))
+        return parses
+
+
+def _too_short_to_tell(text: str, confidence: float) -> bool:
+    """"ok", "merci", "bye": a word or two in Latin letters can be any language (Arabic script is certain)."""
+    return confidence < 1.0 and len(text.split()) <= 2

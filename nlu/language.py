@@ -1,0 +1,57 @@
+"""Which language a message is written in: fr, es, ar (Arabic script or Latin letters) or en.
+
+Arabic script is recognised by its letters. For Latin letters, no off-the-shelf detector knows
+Arabic written in Latin letters ("wach kayn test"), so a small character n-gram model is trained
+on the bot's own examples, which are labelled by language and include arabizi.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
+from sklearn.pipeline import make_pipeline
+
+from nlu.text import arabic_share, normalise
+
+LANGUAGES = ("fr", "es", "ar", "en")
+ARABIC_SCRIPT_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    lang: str
+    confidence: float
+
+
+class LanguageIdentifier:
+    def __init__(self, examples: Iterable[tuple[str, str]]):
+        latin = [(normalise(text), lang) for text, lang in examples if arabic_share(text) < ARABIC_SCRIPT_SHARE]
+        texts, labels = zip(*[(t, lang) for t, lang in latin if t])
+        self._model = make_pipeline(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True),
+            SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=50, tol=1e-4, random_state=0),
+        )
+        self._model.fit(texts, labels)
+
+    def identify(self, text: str) -> LanguageGuess:
+        return self.identify_many([text])[0]
+
+    def identify_many(self, texts: Sequence[str]) -> list[LanguageGuess]:
+        guesses: list[LanguageGuess | None] = [None] * len(texts)
+        latin_indexes = []
+        for index, text in enumerate(texts):
+            share = arabic_share(text)
+            if share >= ARABIC_SCRIPT_SHARE:
+                guesses[index] = LanguageGuess("ar", round(share, 3))
+            else:
+                latin_indexes.append(index)
+        if latin_indexes:
+            normalised = [normalise(texts[i]) for i in latin_indexes]
+            probabilities = self._model.predict_proba(normalised)
+            labels = self._model.classes_
+            for index, text, row in zip(latin_indexes, normalised, probabilities):
+                best = row.argmax()
+                confidence = float(row[best]) if text else 0.0
+                guesses[index] = LanguageGuess(str(labels[best]), round(confidence, 3))
+        return [g for g in guesses if g is not None]

@@ -1,0 +1,47 @@
+"""Text normalisation shared by language identification, the classifier and the safety layer.
+
+People type on cheap phones: no accents, letters repeated for emphasis, Arabic with or without
+vowel marks and with several spellings of the same letter. Folding these differences away lets a
+few thousand examples cover many more spellings.
+"""
+
+import re
+import unicodedata
+
+_ARABIC_LETTER = re.compile(r"[\u0620-\u064A\u066E-\u06D3\u06FA-\u06FF]")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_ARABIC_MARKS = re.compile(r"[\u064B-\u065F\u0670\u06D6-\u06ED\u0640]")
+_ARABIC_FOLD = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي", "گ": "ك", "ڤ": "ف", "پ": "ب", "چ": "ج",
+     "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4", "٥": "5", "٦": "6", "٧": "7", "٨": "8", "٩": "9",
+     "؟": "?", "،": ",", "؛": ";"}
+)
+_REPEATS = re.compile(r"(.)\1{2,}")
+_PUNCTUATION = re.compile(r"[^\w\s'\u0600-\u06FF]|_")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Lowercase, accent-free, Arabic-folded text with punctuation turned into spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not _is_latin_mark(c))
+    text = text.replace("’", "'").replace("`", "'")
+    text = _REPEATS.sub(r"\1\1", text)
+    text = _PUNCTUATION.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _is_latin_mark(char: str) -> bool:
+    return unicodedata.category(char) == "Mn" and not ("\u0600" <= char <= "\u06FF")
+
+
+def arabic_share(text: str) -> float:
+    """The share of letters that are Arabic script (0.0 when there are no letters)."""
+    arabic = len(_ARABIC_LETTER.findall(text))
+    latin = len(_LATIN_LETTER.findall(text))
+    return arabic / (arabic + latin) if arabic + latin else 0.0
+
+
+def has_letters(text: str) -> bool:
+    return bool(_ARABIC_LETTER.search(text) or _LATIN_LETTER.search(text))

@@ -1,0 +1,175 @@
+"""`outreach-bot faq lint`: every kind of mistake a volunteer can make is reported as file:line."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.settings import REPOSITORY
+
+EXTRA_TOPIC = """\
+topic:
+  title: {fr: "Essai", es: "Prueba", ar: "تجربة"}
+  order: 99
+entries:
+  - id: test.extra
+    title: {fr: "Essai", es: "Prueba", ar: "تجربة"}
+    answer:
+      fr: "Appelez le {emergency_number}."
+      es: "Llama al {emergency_number}."
+      ar: "اتصل بالرقم {emergency_number}."
+    examples:
+      fr: [une question d'essai tout a fait unique]
+      es: [una pregunta de prueba totalmente unica]
+      ar: [سؤال تجريبي فريد تماما]
+    related: [prep.info]
+    sources: ["the test suite"]
+    review: {reviewed_on: 2026-01-01, reviewed_by: "tests", review_due: 2999-01-01}
+"""
+
+
+@pytest.fixture
+def content(tmp_path, monkeypatch) -> Path:
+    """A copy of the repository's FAQ and NLU data with one extra, valid topic file."""
+    shutil.copytree(REPOSITORY / "faq", tmp_path / "faq")
+    shutil.copytree(REPOSITORY / "nlu" / "data", tmp_path / "data")
+    (tmp_path / "faq" / "zz_test.yml").write_text(EXTRA_TOPIC, encoding="utf-8")
+    monkeypatch.setenv("FAQ_DIR", str(tmp_path / "faq"))
+    monkeypatch.setenv("NLU_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+def lint(capsys) -> tuple[int, list[str]]:
+    code = main(["faq", "lint"])
+    return code, capsys.readouterr().out.splitlines()
+
+
+def errors(lines: list[str]) -> list[str]:
+    return [line for line in lines if ": warning: " not in line]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_repository_faq_is_valid(monkeypatch, capsys):
+    monkeypatch.delenv("FAQ_DIR", raising=False)
+    code, lines = lint(capsys)
+    assert code == 0, "\n".join(errors(lines))
+
+
+def test_every_problem_line_has_file_and_line(content, capsys):
+    edit(content / "faq" / "zz_test.yml", "{emergency_number}", "{nope}")
+    _code, lines = lint(capsys)
+    assert lines and all(re.match(r"^[^:]+\.yml:\d+: ", line) for line in lines)
+
+
+def test_valid_extra_topic_passes(content, capsys):
+    code, lines = lint(capsys)
+    assert code == 0, errors(lines)
+
+
+def test_yaml_syntax_error_names_file_and_line(content, capsys):
+    edit(content / "faq" / "zz_test.yml", "related: [prep.info]", "related: [prep.info")
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any(re.search(r"zz_test\.yml:1[5-7]: YAML syntax error", line) for line in lines), lines
+
+
+def test_unknown_placeholder(content, capsys):
+    edit(content / "faq" / "zz_test.yml", 'fr: "Appelez le {emergency_number}."', 'fr: "Appelez le {emergency_numbr}."')
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any("zz_test.yml:8: answer of test.extra in 'fr': unknown placeholder {emergency_numbr}" in line for line in lines)
+
+
+def test_missing_language(content, capsys):
+    edit(content / "faq" / "zz_test.yml", '      ar: "اتصل بالرقم {emergency_number}."\n', "")
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any("zz_test.yml:7: answer of test.extra: missing language 'ar'" in line for line in lines), lines
+
+
+def test_duplicate_id(content, capsys):
+    edit(content / "faq" / "zz_test.yml", "id: test.extra", "id: prep.info")
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any("zz_test.yml:5: duplicate id 'prep.info'" in line for line in lines), lines
+
+
+def test_duplicate_example_across_entries(content, capsys, faq):
+    taken = faq.entries["prep.info"].examples["fr"][0]
+    edit(content / "faq" / "zz_test.yml", "une question d'essai tout a fait unique", json.dumps(taken.upper(), ensure_ascii=False))
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any("zz_test.yml:12:" in line and "also an example of prep.info" in line for line in lines), lines
+
+
+def test_unknown_related_id(content, capsys):
+    edit(content / "faq" / "zz_test.yml", "related: [prep.info]", "related: [prep.inf]")
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any("zz_test.yml:15: related of test.extra: unknown id 'prep.inf'" in line for line in lines)
+
+
+def test_answer_intent_without_entry(content, capsys):
+    (content / "faq" / "work.yml").unlink()
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any(re.search(r"intents\.yml:\d+: answer intent work\.status has no FAQ entry", line) for line in lines)
+
+
+def test_entry_without_source(content, capsys):
+    edit(content / "faq" / "zz_test.yml", 'sources: ["the test suite"]', "sources: []")
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any("zz_test.yml:16: test.extra needs at least one source" in line for line in lines)
+
+
+def test_title_too_long_for_a_button(content, capsys):
+    edit(content / "faq" / "zz_test.yml", '    title: {fr: "Essai", es', '    title: {fr: "Un titre beaucoup trop long pour un bouton", es')
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any("title of test.extra in 'fr' is longer than 24 characters" in line for line in lines)
+
+
+def test_fact_without_source(content, capsys):
+    edit(content / "faq" / "organisation.yml", "    source: police.be/5998/fr/contact/numeros-durgence (S55)\n", "")
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any("organisation.yml:" in line and "fact emergency_number has no source" in line for line in lines)
+
+
+def test_training_data_with_unknown_intent(content, capsys):
+    (content / "data" / "extra.yml").write_text("intents:\n  - id: no.such.intent\n    examples: {fr: [x]}\n")
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any("extra.yml:2: unknown intent 'no.such.intent'" in line for line in lines)
+
+
+def test_review_due_is_a_warning_not_an_error(content, capsys):
+    edit(content / "faq" / "zz_test.yml", "review_due: 2999-01-01", "review_due: 2020-01-01")
+    code, lines = lint(capsys)
+    assert code == 0
+    assert any("zz_test.yml:17: warning: test.extra was due for review on 2020-01-01" in line for line in lines)
+
+
+def test_unchecked_facts_are_listed_as_warnings(content, capsys):
+    _code, lines = lint(capsys)
+    assert any("warning: fact org_address is still to be checked by the team" in line for line in lines)
+
+
+def test_export_lists_every_answer_with_placeholders_filled(monkeypatch, capsys, faq):
+    monkeypatch.delenv("FAQ_DIR", raising=False)
+    assert main(["faq", "export"]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert {e["id"] for e in exported} == set(faq.entries)
+    for entry in exported:
+        assert set(entry) >= {"id", "answers", "examples", "sources", "reviewed_on"}
+        assert all(entry["answers"].get(lang) for lang in ("fr", "es", "ar"))
+        assert not any(re.search(r"\{[a-z_]+\}", text) for text in entry["answers"].values())

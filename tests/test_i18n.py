@@ -1,0 +1,82 @@
+"""The bot's own sentences: complete catalogs, kept placeholders, Arabic plurals and direction."""
+
+import gettext
+import re
+
+import pytest
+from babel.messages.pofile import read_po
+
+from bot.bidi import FSI, PDI, isolate_ltr
+from bot.i18n import Catalogs
+from bot.settings import REPOSITORY
+
+LOCALES = REPOSITORY / "locales"
+
+
+def catalog(lang: str):
+    with (LOCALES / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=lang)
+
+
+@pytest.mark.parametrize("lang", ["fr", "es", "ar", "en"])
+def test_every_sentence_is_translated(lang):
+    missing = [m.id for m in catalog(lang) if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)]
+    assert missing == []
+
+
+@pytest.mark.parametrize("lang", ["fr", "es", "ar"])
+def test_translations_keep_placeholders_and_commands(lang):
+    for message in catalog(lang):
+        if not message.id:
+            continue
+        source = message.id[1] if isinstance(message.id, tuple) else message.id
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = set(re.findall(r"\{\w+\}|/[a-z]+", source)) - {"{n}"}
+        for string in strings:
+            assert expected <= set(re.findall(r"\{\w+\}|/[a-z]+", string)), (lang, source, string)
+
+
+def test_catalogs_are_up_to_date_with_the_template():
+    template = {m.id for m in read_po((LOCALES / "messages.pot").open("rb")) if m.id}
+    for lang in ("fr", "es", "ar", "en"):
+        assert {m.id for m in catalog(lang) if m.id} == template
+
+
+def test_arabic_has_six_plural_forms_in_the_right_places():
+    arabic = catalog("ar")
+    assert arabic.num_plurals == 6
+    plural = gettext.c2py(arabic.plural_expr)
+    # 0 zero, 1 one, 2 two, 3..10 few, 11..99 many, 100..102 other
+    assert [plural(n) for n in (0, 1, 2, 3, 10, 11, 99, 100, 101, 102, 103)] == [0, 1, 2, 3, 3, 4, 4, 5, 5, 5, 3]
+    translations = Catalogs(LOCALES).translator("ar")
+    sentences = [translations.ngettext("You have {n} request with the team at the moment.", "You have {n} requests with the team at the moment.", n) for n in (0, 1, 2, 3, 11, 100)]
+    assert len(set(sentences)) == 6
+
+
+def test_arabic_sentences_isolate_latin_and_numbers():
+    text = Catalogs(LOCALES).translator("ar").gettext("If you are in danger now, call {number}.", number="112")
+    assert f"{FSI}112{PDI}" in text
+
+
+def test_other_languages_are_not_isolated():
+    text = Catalogs(LOCALES).translator("fr").gettext("If you are in danger now, call {number}.", number="112")
+    assert FSI not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("اتصل بالرقم 0800 32 123 الآن.", f"اتصل بالرقم {FSI}0800 32 123{PDI} الآن."),
+        ("مركز CHU Saint-Pierre، اليوم", f"مركز {FSI}CHU Saint-Pierre{PDI}، اليوم"),
+        ("اكتب إلى prep@exaequo.be.", f"اكتب إلى {FSI}prep@exaequo.be{PDI}."),
+        ("(الدواء PrEP) مجاني", f"(الدواء {FSI}PrEP{PDI}) مجاني"),
+        ("حوالي 12 € شهريا", f"حوالي {FSI}12 €{PDI} شهريا"),
+    ],
+)
+def test_bidi_isolation(text, expected):
+    assert isolate_ltr(text) == expected
+
+
+def test_bidi_isolation_is_idempotent():
+    once = isolate_ltr("اتصل بالرقم 112")
+    assert isolate_ltr(once) == once

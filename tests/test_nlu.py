@@ -1,0 +1,129 @@
+"""The embedded NLU: the `nlu parse` contract, languages, safety rules, and the devset bar."""
+
+import io
+import json
+import sys
+
+import pytest
+
+from bot.cli import main
+from bot.settings import REPOSITORY
+from nlu.classifier import Ranked
+from nlu.evaluation import evaluate
+from nlu.intents import load_intents
+from nlu.parse import Thresholds, decide_route
+from nlu.safety import CrisisLexicon
+from nlu.text import normalise
+
+SHARED_SPEC = REPOSITORY.parent / "shared" / "spec"
+CONTRACT_KEYS = {"text", "lang", "intent", "confidence", "route"}
+
+
+def devset() -> list[dict]:
+    path = SHARED_SPEC / "devset.jsonl"
+    if not path.exists():
+        pytest.skip("the shared devset is not beside the repository")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_parse_command_follows_the_contract(monkeypatch, capsys):
+    lines = ["c koi la prep", '{"text": "hola, donde estan?", "id": 7}', "", "x" * 10_000]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert main(["nlu", "parse"]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(out) == 4
+    assert all(set(row) == CONTRACT_KEYS for row in out)
+    assert out[1]["text"] == "hola, donde estan?"
+    assert all(0.0 <= row["confidence"] <= 1.0 for row in out)
+    assert all(row["route"] in ("answer", "meta", "handover", "fallback") for row in out)
+    assert all(row["intent"] in load_intents() for row in out)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("bonjour, ou est-ce que je peux faire un test ?", "fr"),
+        ("hola mi amor, donde puedo hacerme la prueba?", "es"),
+        ("salam, wach kayn test dial sida?", "ar"),
+        ("chno homa lwra9 li khasni bach nji 3andkom", "ar"),
+        ("أين يمكنني إجراء فحص السيدا؟", "ar"),
+        ("where can I get tested for HIV?", "en"),
+    ],
+)
+def test_language_is_identified(nlu, text, lang):
+    assert nlu.parse_many([text])[0].lang == lang
+
+
+def test_short_ambiguous_message_keeps_the_conversation_language(nlu):
+    assert nlu.parse_many(["ok"], lang_hint="es")[0].lang == "es"
+
+
+def test_crisis_phrase_wins_over_the_classifier():
+    ranking = [Ranked("prep.info", 0.9)]
+    assert decide_route(ranking, "crisis.self_harm", False, Thresholds())[2] == "handover"
+
+
+def test_a_call_for_help_with_a_hint_of_crisis_goes_to_a_person():
+    ranking = [Ranked("sti.symptoms", 0.16), Ranked("crisis.medical", 0.15)]
+    intent, _confidence, route, _rule = decide_route(ranking, None, True, Thresholds())
+    assert (intent, route) == ("crisis.medical", "handover")
+
+
+def test_low_confidence_answer_falls_back():
+    assert decide_route([Ranked("prep.info", 0.1)], None, False, Thresholds())[2] == "fallback"
+
+
+def test_lexicon_matches_whole_words_without_accents_and_with_arabic_prefixes():
+    lexicon = CrisisLexicon({"crisis.violence": {"fr": ["m'a viole"], "ar": ["اغتصبني"]}})
+    assert lexicon.match("Il M'A VIOLÉ hier") == "crisis.violence"
+    assert lexicon.match("واغتصبني") == "crisis.violence"
+    assert lexicon.match("la violence conjugale") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je veux en finir ce soir",
+        "ya no quiero vivir",
+        "bghit nmout",
+        "mon ami ne respire plus apres la G",
+        "un client me frappe au secours",
+        "me violaron",
+    ],
+)
+def test_crisis_messages_go_to_a_person(nlu, text):
+    assert nlu.parse_many([text])[0].route == "handover"
+
+
+def test_ordinary_questions_do_not_raise_a_crisis(nlu, faq):
+    first_examples = [e.examples["fr"][0] for e in faq.entries.values() if not e.id.startswith("crisis.")]
+    routes = [p.route for p in nlu.parse_many(first_examples)]
+    assert routes.count("handover") == 0
+
+
+def test_devset_meets_the_foundation_bar(nlu):
+    rows = devset()
+    result = evaluate(rows, nlu.parse_many([r["text"] for r in rows]))
+    assert result.intent_accuracy >= 0.80
+    assert result.crisis_recall == 1.0
+
+
+def test_no_training_example_copies_a_devset_message(faq):
+    measured = {normalise(r["text"]) for r in devset()}
+    copied = [text for text, _lang, _intent in faq.examples() if normalise(text) in measured]
+    assert copied == []
+
+
+def test_intents_file_is_the_shared_spec():
+    shared = SHARED_SPEC / "intents.yml"
+    if not shared.exists():
+        pytest.skip("the shared spec is not beside the repository")
+    assert (REPOSITORY / "nlu" / "intents.yml").read_text() == shared.read_text()
+
+
+def test_eval_command_prints_the_figures(tmp_path, capsys):
+    path = tmp_path / "set.jsonl"
+    path.write_text('{"text": "c koi la prep", "lang": "fr", "intent": "prep.info"}\n')
+    assert main(["nlu", "eval", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "intent accuracy          1.000" in out and "crisis → handover" in out

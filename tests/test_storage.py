@@ -1,0 +1,97 @@
+"""Storage, on SQLite and PostgreSQL: migrations, people, secrets, forgetting."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import inspect, select
+
+from bot.storage import Storage, connect, upgrade
+from bot.storage.models import Event, HandoverRequest
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+async def migrated(url: str) -> Storage:
+    store = Storage(connect(url))
+    await upgrade(store.engine)
+    return store
+
+
+async def test_migrations_create_the_tables_and_can_run_again(database_url):
+    store = await migrated(database_url)
+    await upgrade(store.engine)
+    async with store.engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    await store.close()
+    assert {"users", "events", "handover_requests", "app_secrets", "alembic_version"} <= tables
+
+
+async def test_events_have_no_column_for_text_or_person(database_url):
+    store = await migrated(database_url)
+    async with store.engine.connect() as connection:
+        columns = await connection.run_sync(lambda c: {col["name"] for col in inspect(c).get_columns("events")})
+    await store.close()
+    assert columns == {"id", "at", "channel", "language", "intent", "route"}
+
+
+async def test_same_pseudonym_is_the_same_person(database_url):
+    store = await migrated(database_url)
+    async with store.unit() as repo:
+        first, created = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
+    async with store.unit() as repo:
+        again, created_again = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
+    await store.close()
+    assert created and not created_again and first.id == again.id
+
+
+async def test_the_secret_is_made_once_and_kept(database_url):
+    first = await migrated(database_url)
+    async with first.unit() as repo:
+        secret = await repo.secret("pseudonym")
+    await first.close()
+    restarted = await migrated(database_url)
+    async with restarted.unit() as repo:
+        assert await repo.secret("pseudonym") == secret
+    await restarted.close()
+    assert len(secret) >= 32
+
+
+async def test_forget_removes_the_person_and_their_requests_but_keeps_statistics(database_url):
+    store = await migrated(database_url)
+    async with store.unit() as repo:
+        user, _ = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
+        await repo.add_handover_request(user, "asked for a person", 0, "help", NOW)
+        await repo.record_event(NOW, "telegram", "fr", "human.request", "handover")
+    async with store.unit() as repo:
+        await repo.forget(await repo.user("ABCD2345"))
+    async with store.unit() as repo:
+        assert await repo.user("ABCD2345") is None
+        assert (await repo.session.scalars(select(HandoverRequest))).all() == []
+        assert len((await repo.session.scalars(select(Event))).all()) == 1
+    await store.close()
+
+
+async def test_conversation_state_survives_a_restart(database_url):
+    store = await migrated(database_url)
+    async with store.unit() as repo:
+        user, _ = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
+        user.language = "ar"
+        user.state = {"fallbacks": 1}
+    await store.close()
+    restarted = await migrated(database_url)
+    async with restarted.unit() as repo:
+        user = await repo.user("ABCD2345")
+    await restarted.close()
+    assert (user.language, user.state) == ("ar", {"fallbacks": 1})
+
+
+async def test_models_and_migrations_agree(database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.storage.models import Base
+
+    store = await migrated(database_url)
+    async with store.engine.connect() as connection:
+        differences = await connection.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
+    await store.close()
+    assert differences == []
