@@ -81,25 +81,38 @@ def test_yaml_syntax_error_names_file_and_line(content, capsys):
     assert any(re.search(r"zz_test\.yml:1[5-7]: YAML syntax error", line) for line in lines), lines
 
 
-def test_unknown_placeholder(content, capsys):
-    edit(content / "faq" / "zz_test.yml", 'fr: "Appelez le {emergency_number}."', 'fr: "Appelez le {emergency_numbr}."')
+BROKEN_EDITS = {
+    "unknown placeholder": (
+        "zz_test.yml", 'fr: "Appelez le {emergency_number}."', 'fr: "Appelez le {emergency_numbr}."',
+        "zz_test.yml:8: answer of test.extra in 'fr': unknown placeholder {emergency_numbr}",
+    ),
+    "missing language": (
+        "zz_test.yml", '      ar: "اتصل بالرقم {emergency_number}."\n', "",
+        "zz_test.yml:7: answer of test.extra: missing language 'ar'",
+    ),
+    "duplicate id": ("zz_test.yml", "id: test.extra", "id: prep.info", "zz_test.yml:5: duplicate id 'prep.info'"),
+    "unknown related id": (
+        "zz_test.yml", "related: [prep.info]", "related: [prep.inf]", "zz_test.yml:15: related of test.extra: unknown id 'prep.inf'",
+    ),
+    "no source": ("zz_test.yml", 'sources: ["the test suite"]', "sources: []", "zz_test.yml:16: test.extra needs at least one source"),
+    "title too long for a button": (
+        "zz_test.yml", '    title: {fr: "Essai", es', '    title: {fr: "Un titre beaucoup trop long pour un bouton", es',
+        "zz_test.yml:6: title of test.extra in 'fr' is longer than 24 characters",
+    ),
+    "fact without source": (
+        "organisation.yml", "    source: police.be/5998/fr/contact/numeros-durgence (S55)\n", "",
+        "fact emergency_number has no source",
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", BROKEN_EDITS)
+def test_mistake_is_reported_with_file_and_line(content, capsys, mistake):
+    file, old, new, expected = BROKEN_EDITS[mistake]
+    edit(content / "faq" / file, old, new)
     code, lines = lint(capsys)
     assert code == 1
-    assert any("zz_test.yml:8: answer of test.extra in 'fr': unknown placeholder {emergency_numbr}" in line for line in lines)
-
-
-def test_missing_language(content, capsys):
-    edit(content / "faq" / "zz_test.yml", '      ar: "اتصل بالرقم {emergency_number}."\n', "")
-    code, lines = lint(capsys)
-    assert code == 1
-    assert any("zz_test.yml:7: answer of test.extra: missing language 'ar'" in line for line in lines), lines
-
-
-def test_duplicate_id(content, capsys):
-    edit(content / "faq" / "zz_test.yml", "id: test.extra", "id: prep.info")
-    code, lines = lint(capsys)
-    assert code == 1
-    assert any("zz_test.yml:5: duplicate id 'prep.info'" in line for line in lines), lines
+    assert any(expected in line for line in lines), lines
 
 
 def test_duplicate_example_across_entries(content, capsys, faq):
@@ -110,39 +123,11 @@ def test_duplicate_example_across_entries(content, capsys, faq):
     assert any("zz_test.yml:12:" in line and "also an example of prep.info" in line for line in lines), lines
 
 
-def test_unknown_related_id(content, capsys):
-    edit(content / "faq" / "zz_test.yml", "related: [prep.info]", "related: [prep.inf]")
-    code, lines = lint(capsys)
-    assert code == 1
-    assert any("zz_test.yml:15: related of test.extra: unknown id 'prep.inf'" in line for line in lines)
-
-
 def test_answer_intent_without_entry(content, capsys):
     (content / "faq" / "work.yml").unlink()
     code, lines = lint(capsys)
     assert code == 1
     assert any(re.search(r"intents\.yml:\d+: answer intent work\.status has no FAQ entry", line) for line in lines)
-
-
-def test_entry_without_source(content, capsys):
-    edit(content / "faq" / "zz_test.yml", 'sources: ["the test suite"]', "sources: []")
-    code, lines = lint(capsys)
-    assert code == 1
-    assert any("zz_test.yml:16: test.extra needs at least one source" in line for line in lines)
-
-
-def test_title_too_long_for_a_button(content, capsys):
-    edit(content / "faq" / "zz_test.yml", '    title: {fr: "Essai", es', '    title: {fr: "Un titre beaucoup trop long pour un bouton", es')
-    code, lines = lint(capsys)
-    assert code == 1
-    assert any("title of test.extra in 'fr' is longer than 24 characters" in line for line in lines)
-
-
-def test_fact_without_source(content, capsys):
-    edit(content / "faq" / "organisation.yml", "    source: police.be/5998/fr/contact/numeros-durgence (S55)\n", "")
-    code, lines = lint(capsys)
-    assert code == 1
-    assert any("organisation.yml:" in line and "fact emergency_number has no source" in line for line in lines)
 
 
 def test_training_data_with_unknown_intent(content, capsys):

@@ -57,6 +57,15 @@ class _Checker:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if not p.warning]
 
+    def document(self, path: Path, what: str) -> LineDict | None:
+        """A YAML file whose top level is a mapping, or None (with the problem recorded)."""
+        try:
+            content = load(path)
+        except YamlError as error:
+            self.problems.append(error.problem)
+            return None
+        return self.mapping(content, path, 1, what)
+
     def mapping(self, value: Any, file: Path, line: int, what: str) -> LineDict | None:
         if isinstance(value, LineDict):
             return value
@@ -150,12 +159,7 @@ def load_faq(faq_dir: Path, nlu_data_dir: Path, today: date | None = None) -> tu
 
 
 def _load_facts(path: Path, checker: _Checker) -> dict[str, Fact]:
-    try:
-        document = load(path)
-    except YamlError as error:
-        checker.problems.append(error.problem)
-        return {}
-    root = checker.mapping(document, path, 1, "the organisation file")
+    root = checker.document(path, "the organisation file")
     facts_map = checker.mapping(root.get("facts"), path, root.line_of("facts"), "facts") if root is not None else None
     if facts_map is None:
         return {}
@@ -188,12 +192,7 @@ def _load_topic(
     entries: dict[str, Entry],
     entry_lines: dict[str, tuple[Path, int, LineDict]],
 ) -> Topic | None:
-    try:
-        document = load(path)
-    except YamlError as error:
-        checker.problems.append(error.problem)
-        return None
-    root = checker.mapping(document, path, 1, "a topic file")
+    root = checker.document(path, "a topic file")
     if root is None:
         return None
     topic = checker.mapping(root.get("topic"), path, root.line_of("topic"), "topic")
@@ -291,12 +290,7 @@ def _load_extra_examples(data_dir: Path, checker: _Checker, entry_ids: set[str])
     for path in sorted(data_dir.glob("*.yml")):
         if path.name == LEXICON_FILE:
             continue
-        try:
-            document = load(path)
-        except YamlError as error:
-            checker.problems.append(error.problem)
-            continue
-        root = checker.mapping(document, path, 1, "a training data file")
+        root = checker.document(path, "a training data file")
         items = root.get("intents") if root is not None else None
         if not isinstance(items, LineList):
             checker.error(path, root.line_of("intents") if root is not None else 1, "intents must be a list")
@@ -320,12 +314,7 @@ def _load_lexicon(path: Path, checker: _Checker) -> dict[str, dict[str, tuple[st
     if not path.exists():
         checker.error(path, 1, "the crisis lexicon is missing: the bot must never rely on the classifier alone for a crisis")
         return {}
-    try:
-        document = load(path)
-    except YamlError as error:
-        checker.problems.append(error.problem)
-        return {}
-    root = checker.mapping(document, path, 1, "the crisis lexicon")
+    root = checker.document(path, "the crisis lexicon")
     if root is None:
         return {}
     lexicon = {}
