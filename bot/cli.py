@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     faq = commands.add_parser("faq", help="check or export the FAQ").add_subparsers(metavar="ACTION", required=True)
     faq.add_parser("lint", help="check every FAQ file; exit 1 on any error").set_defaults(command=_faq_lint)
     faq.add_parser("export", help="print the whole FAQ as JSON").set_defaults(command=_faq_export)
+    faq.add_parser("coverage", help="examples per intent and language, and the answers written").set_defaults(command=_faq_coverage)
 
     nlu = commands.add_parser("nlu", help="language and intent recognition").add_subparsers(metavar="ACTION", required=True)
     parse = nlu.add_parser("parse", help="read messages on standard input, write one JSON object per line")
@@ -108,6 +109,14 @@ def _faq_export(settings: Settings, _args: argparse.Namespace) -> int:
     ]
     json.dump(exported, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+    return 0
+
+
+def _faq_coverage(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.faq.coverage import coverage, render
+
+    faq, _problems = load_faq(settings.faq_dir, settings.nlu_data_dir)
+    print(render(coverage(faq)))
     return 0
 
 

@@ -1,0 +1,45 @@
+"""The FAQ content: complete in every language, sourced, with enough examples to learn from."""
+
+import pytest
+
+from bot.faq.coverage import MIN_EXAMPLES, MIN_LATIN_ARABIC, coverage
+from nlu.intents import load_intents
+
+# One question per topic and language, written for this test (not training examples).
+QUESTIONS = {
+    "services.overview": {"fr": "bonsoir vous etes qui au juste, vous proposez quoi", "es": "buenas, ustedes a q se dedican", "ar": "شنو كتديرو بالضبط فهاد الجمعية"},
+    "screening.offer": {"fr": "je voudrais me faire depister pour tout, c possible chez vous", "es": "quiero hacerme los analisis de todo, ustedes los hacen", "ar": "bghit ndir analyse dyal kolchi, momkin 3andkom"},
+    "prep.access": {"fr": "comment je fais pour avoir la prep sans mutuelle", "es": "como consigo la prep si no tengo seguro", "ar": "kifach nakhod la prep ila ma3ndich mutuelle"},
+    "prevention.material": {"fr": "vous donnez des preservatifs gratuits ?", "es": "regalan condones?", "ar": "واش كتعطيو الكابوط فابور"},
+    "healthcare.access": {"fr": "je suis sans papiers, comment voir un medecin", "es": "no tengo papeles como hago para ver un medico", "ar": "ma3andich lwra9, kifach nchouf tbib"},
+    "vaccination.other": {"fr": "le vaccin contre la variole du singe, je peux l'avoir ?", "es": "donde me pongo la vacuna de la viruela del mono", "ar": "فين ندير اللقاح ديال جدري القردة"},
+    "drugs.ghb": {"fr": "la G avec de l'alcool c'est dangereux ?", "es": "el G con alcohol es peligroso?", "ar": "الـ GHB مع الشراب خطير؟"},
+    "work.rights": {"fr": "le travail du sexe c'est legal en belgique maintenant ?", "es": "el trabajo sexual es legal en belgica?", "ar": "wach lkhedma dyal jins legal f belgique"},
+    "social.housing": {"fr": "je dors dehors ce soir, ou aller", "es": "no tengo donde dormir esta noche", "ar": "ما عنديش فين نبات الليلة"},
+}
+
+
+@pytest.mark.parametrize("intent", [i for i, s in load_intents().items() if s.route == "answer"])
+def test_every_answer_intent_is_answered_in_four_languages_with_a_source(faq, intent):
+    entry = faq.entries[intent]
+    assert all(entry.answer.get(lang) for lang in ("fr", "es", "ar", "en"))
+    assert entry.sources and entry.reviewed_on and entry.review_due
+
+
+def test_every_intent_has_enough_examples_in_each_language(faq):
+    thin = {row.intent: row.gaps for row in coverage(faq) if row.gaps}
+    assert thin == {}, f"at least {MIN_EXAMPLES} per language and {MIN_LATIN_ARABIC} in Latin letters"
+
+
+@pytest.mark.parametrize(("intent", "lang"), [(i, lang) for i, by_lang in QUESTIONS.items() for lang in by_lang])
+async def test_a_fresh_question_gets_its_answer_in_its_language(send, faq, intent, lang):
+    replies = await send(QUESTIONS[intent][lang])
+    assert replies[0].lang == lang
+    assert replies[0].text == faq.answer(intent, lang)
+
+
+def test_the_fresh_questions_are_not_training_examples(faq):
+    from nlu.text import normalise
+
+    trained = {normalise(text) for text, _lang, _intent in faq.examples()}
+    assert not [q for by_lang in QUESTIONS.values() for q in by_lang.values() if normalise(q) in trained]
