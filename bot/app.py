@@ -1,11 +1,13 @@
 """Putting the parts together: settings → FAQ → NLU → storage → engine."""
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.engine import Engine
-from bot.faq.loader import load_faq
+from bot.faq.loader import FaqInvalid, load_faq
 from bot.faq.model import Faq
+from bot.faq.watch import watch
 from bot.i18n import Catalogs
 from bot.settings import Settings
 from bot.storage import Storage, connect, upgrade
@@ -20,8 +22,28 @@ class App:
     settings: Settings
     storage: Storage
     engine: Engine
+    _watcher: asyncio.Task | None = field(default=None, repr=False)
+
+    async def reload(self) -> bool:
+        """Validate the edited FAQ and retrain, off the event loop; switch only if all is valid."""
+        try:
+            faq, nlu = await asyncio.to_thread(load_knowledge, self.settings)
+        except FaqInvalid as error:
+            problems = "\n".join(str(p) for p in error.problems if not p.warning)
+            log.error("FAQ edit refused; the previous FAQ keeps serving. Problems:\n%s", problems)
+            return False
+        self.engine.use(faq, nlu)
+        return True
+
+    def watch_knowledge(self) -> None:
+        """Reload by itself when a file under the FAQ or training data folders changes."""
+        if self.settings.faq_reload_seconds > 0 and self._watcher is None:
+            folders = [self.settings.faq_dir, self.settings.nlu_data_dir]
+            self._watcher = asyncio.create_task(watch(folders, self.settings.faq_reload_seconds, self.reload))
 
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
         await self.storage.close()
 
 

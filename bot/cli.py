@@ -70,6 +70,7 @@ def _chat(settings: Settings, _args: argparse.Namespace) -> int:
 
     async def run() -> None:
         app = await start(settings)
+        app.watch_knowledge()
         try:
             await chat(app.engine)
         finally:

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     staff_chat_id: int | None = None
     pseudonym_secret: SecretStr | None = None
     retention_days: int = Field(default=30, ge=1, le=3650)
+    faq_reload_seconds: float = Field(default=5.0, ge=0)
+    """How often the running bot looks for FAQ edits; 0 turns live reloading off."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url")

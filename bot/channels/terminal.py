@@ -1,5 +1,6 @@
 """Talking to the bot in a terminal: interactive, or scripted with one message per line."""
 
+import asyncio
 import sys
 from typing import TextIO
 
@@ -10,7 +11,10 @@ CHANNEL = "terminal"
 
 
 async def chat(engine: Engine, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, person: str = "local") -> None:
-    """Each line is a message; typing the number of a choice presses that button."""
+    """Each line is a message; typing the number of a choice presses that button.
+
+    Lines are read in a thread so that the event loop keeps running (live FAQ reloads).
+    """
     interactive = stdin.isatty()
     if interactive:
         stdout.write("Write to the bot (Ctrl-D to quit). Type a number to choose one of the numbered answers.\n")
@@ -19,7 +23,7 @@ async def chat(engine: Engine, stdin: TextIO = sys.stdin, stdout: TextIO = sys.s
         if interactive:
             stdout.write("> ")
             stdout.flush()
-        line = stdin.readline()
+        line = await asyncio.to_thread(stdin.readline)
         if not line:
             break
         text = line.rstrip("\n")
