@@ -1,0 +1,130 @@
+"""Embedded NLU against Rasa, on the same data in the same run.
+
+    .venv/bin/python benchmarks/nlu_backends.py [FILE.jsonl] [--backends embedded,rasa]
+
+Prints, per backend: intent accuracy, macro-F1, crisis recall, false handovers; per-message
+latency p50/p99 and throughput (messages sent one at a time, as the bot does); the time to
+build the model from the FAQ (what an FAQ edit costs before it is live); and resident memory
+(RSS) of the process that holds the model. Each backend is measured in a process of its own so
+that memory figures do not mix. Compare ratios: these machines are noisy.
+"""
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPOSITORY))
+DEFAULT_DATA = REPOSITORY.parent / "shared" / "spec" / "devset.jsonl"
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def timed_parses(backend, texts: list[str]) -> tuple[list, list[float], float]:
+    latencies, parses = [], []
+    started = time.perf_counter()
+    for text in texts:
+        before = time.perf_counter()
+        parses.append(await backend.parse(text))
+        latencies.append((time.perf_counter() - before) * 1000)
+    return parses, latencies, time.perf_counter() - started
+
+
+def measure(name: str, data: Path) -> dict:
+    """Runs inside the child process of one backend."""
+    from bot.app import load_knowledge
+    from bot.settings import load_settings
+    from nlu.evaluation import evaluate
+
+    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    settings = load_settings()
+    started = time.perf_counter()
+    faq, embedded = load_knowledge(settings)
+    embedded_build = time.perf_counter() - started
+    if name == "embedded":
+        backend, build_seconds, model_rss = embedded, embedded_build, rss_mb()
+    else:
+        from nlu.rasa_benchmark import start_trained_server
+
+        server = start_trained_server(settings, faq)
+        backend, build_seconds, model_rss = server.backend(embedded), server.training_seconds, server.rss_mb()
+    texts = [r["text"] for r in rows]
+    asyncio.run(timed_parses(backend, texts[:20]))  # warm-up
+    parses, latencies, total = asyncio.run(timed_parses(backend, texts))
+    if name != "embedded":
+        model_rss = max(model_rss, server.rss_mb())
+        server.stop()
+    result = evaluate(rows, parses)
+    return {
+        "backend": name,
+        "messages": len(rows),
+        "intent_accuracy": result.intent_accuracy,
+        "macro_f1": result.macro_f1,
+        "crisis_recall": result.crisis_recall,
+        "false_handovers": result.false_handover_rate,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
+        "messages_per_s": len(texts) / total,
+        "build_s": build_seconds,
+        "rss_mb": model_rss,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--backends", default="embedded,rasa")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.data)))
+        return
+    results = []
+    for name in args.backends.split(","):
+        child = subprocess.run(
+            [sys.executable, __file__, str(args.data), "--child", name], capture_output=True, text=True, check=False
+        )
+        if child.returncode != 0:
+            print(f"{name}: failed\n{child.stderr[-2000:]}", file=sys.stderr)
+            continue
+        results.append(json.loads(child.stdout.strip().splitlines()[-1]))
+    print(f"data: {args.data} ({results[0]['messages'] if results else 0} messages)")
+    rows = [
+        ("intent accuracy", "intent_accuracy", "{:.3f}"),
+        ("macro-F1", "macro_f1", "{:.3f}"),
+        ("crisis → handover", "crisis_recall", "{:.3f}"),
+        ("false handovers", "false_handovers", "{:.3f}"),
+        ("latency p50 (ms)", "p50_ms", "{:.2f}"),
+        ("latency p99 (ms)", "p99_ms", "{:.2f}"),
+        ("throughput (msg/s)", "messages_per_s", "{:.0f}"),
+        ("build/training (s)", "build_s", "{:.1f}"),
+        ("resident memory (MB)", "rss_mb", "{:.0f}"),
+    ]
+    print(f"{'':<22}" + "".join(f"{r['backend']:>12}" for r in results))
+    for label, key, fmt in rows:
+        print(f"{label:<22}" + "".join(f"{fmt.format(r[key]):>12}" for r in results))
+    if len(results) == 2:
+        embedded, rasa = results
+        print(
+            f"\nratios embedded/rasa: p99 {embedded['p99_ms'] / rasa['p99_ms']:.2f}, "
+            f"memory {embedded['rss_mb'] / rasa['rss_mb']:.2f}, build {embedded['build_s'] / rasa['build_s']:.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
