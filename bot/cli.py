@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--backend", choices=["embedded"], default="embedded")
     evaluate.set_defaults(command=_nlu_eval)
 
+    handover = commands.add_parser("handover", help="the permanence and the handover queue").add_subparsers(metavar="ACTION", required=True)
+    handover.add_parser("schedule", help="is the permanence open now, and the next openings").set_defaults(command=_handover_schedule)
+
     db = commands.add_parser("db", help="the database").add_subparsers(metavar="ACTION", required=True)
     db.add_parser("upgrade", help="apply the database migrations").set_defaults(command=_db_upgrade)
     return parser
@@ -158,6 +161,29 @@ def _nlu_eval(settings: Settings, args: argparse.Namespace) -> int:
     _faq, nlu = load_knowledge(settings)
     parses = nlu.parse_many([text for text, _ in rows])
     print(report(evaluate([labels for _, labels in rows], parses)))
+    return 0
+
+
+def _handover_schedule(settings: Settings, _args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from handover.schedule import ScheduleInvalid, describe, load_schedule
+
+    try:
+        schedule = load_schedule(settings.schedule_file)
+    except ScheduleInvalid as error:
+        for problem in error.problems:
+            print(problem)
+        return 1
+    now = datetime.now(UTC)
+    current = schedule.current(now)
+    if current:
+        print(f"The permanence is open now, until {current.end:%H:%M} ({schedule.timezone.key}).")
+    else:
+        print("The permanence is closed now.")
+    print("Next openings:")
+    for opening in schedule.next_openings(now, count=5):
+        print(f"  {describe(opening.start, 'en', schedule.timezone)} – {opening.end:%H:%M}")
     return 0
 
 

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     faq_dir: Path = REPOSITORY / "faq"
     nlu_data_dir: Path = REPOSITORY / "nlu" / "data"
     locales_dir: Path = REPOSITORY / "locales"
+    schedule_file: Path = REPOSITORY / "handover" / "schedule.yml"
     staff_chat_id: int | None = None
     pseudonym_secret: SecretStr | None = None
     retention_days: int = Field(default=30, ge=1, le=3650)
@@ -56,6 +57,13 @@ class Settings(BaseSettings):
     def _existing_folder(cls, value: Path) -> Path:
         if not value.is_dir():
             raise ValueError(f"{value} is not a folder")
+        return value
+
+    @field_validator("schedule_file")
+    @classmethod
+    def _existing_file(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError(f"{value} is not a file")
         return value
 
     @field_validator("pseudonym_secret")

@@ -59,8 +59,17 @@ class _Loader(yaml.SafeLoader):
         return sequence
 
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode):  # type: ignore[no-untyped-def,override]
+        """An impossible date (2026-13-01) is a problem at its line, not a crash."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as error:
+            raise yaml.constructor.ConstructorError(None, None, f"invalid date '{node.value}': {error}", node.start_mark) from None
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _Loader.construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 def load(path: Path) -> Any:
@@ -75,6 +84,7 @@ def load(path: Path) -> Any:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         reason = error.problem or str(error)
-        raise YamlError(Problem(path, line, f"YAML syntax error: {reason}")) from error
+        kind = "YAML error" if isinstance(error, yaml.constructor.ConstructorError) else "YAML syntax error"
+        raise YamlError(Problem(path, line, f"{kind}: {reason}")) from error
     except yaml.YAMLError as error:
         raise YamlError(Problem(path, 1, f"YAML error: {error}")) from error
