@@ -11,6 +11,7 @@ from bot.faq.watch import watch
 from bot.i18n import Catalogs
 from bot.settings import Settings
 from bot.storage import Storage, connect, upgrade
+from handover.schedule import load_schedule
 from nlu.embedded import EmbeddedNLU
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,9 @@ def load_knowledge(settings: Settings) -> tuple[Faq, EmbeddedNLU]:
     return faq, nlu
 
 
-async def start(settings: Settings) -> App:
-    faq, nlu = load_knowledge(settings)
+async def start(settings: Settings, knowledge: tuple[Faq, EmbeddedNLU] | None = None) -> App:
+    """`knowledge`: an FAQ and NLU already loaded, so that tests train theirs once per run."""
+    faq, nlu = knowledge or load_knowledge(settings)
     storage = Storage(connect(settings.database_url))
     await upgrade(storage.engine)
     if settings.pseudonym_secret is not None:
@@ -67,5 +69,6 @@ async def start(settings: Settings) -> App:
     else:
         async with storage.unit() as repo:
             key = await repo.secret(PSEUDONYM_SECRET)
-    engine = Engine(storage, faq, nlu, Catalogs(settings.locales_dir), key, settings.retention_days)
+    schedule = load_schedule(settings.schedule_file)
+    engine = Engine(storage, faq, nlu, Catalogs(settings.locales_dir), key, settings.retention_days, schedule=schedule)
     return App(settings, storage, engine)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.faq.loader import FaqInvalid, load_faq
 from bot.settings import Settings, SettingsError, load_settings
+from handover.schedule import ScheduleInvalid
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
         for problem in error.problems:
             if not problem.warning:
                 print(problem, file=sys.stderr)
+        return 1
+    except ScheduleInvalid as error:
+        print("outreach-bot: the permanence schedule is invalid:", file=sys.stderr)
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -167,7 +173,7 @@ def _nlu_eval(settings: Settings, args: argparse.Namespace) -> int:
 def _handover_schedule(settings: Settings, _args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from handover.schedule import ScheduleInvalid, describe, load_schedule
+    from handover.schedule import describe, load_schedule
 
     try:
         schedule = load_schedule(settings.schedule_file)

@@ -150,7 +150,9 @@ def load_schedule(path: Path) -> Schedule:
 
 
 def _items(document: LineDict, key: str, error: Any) -> list[tuple[LineDict, int]]:
-    value = document.get(key) or []
+    value = document.get(key)
+    if value is None:
+        return []
     if not isinstance(value, LineList):
         error(document.line_of(key), f"{key} must be a list")
         return []

@@ -1,10 +1,17 @@
 """The conversation engine, one behaviour per test."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
 from sqlalchemy import select
 
 from bot.bidi import FSI
 from bot.engine import payloads
 from bot.storage.models import Event, HandoverRequest, User
+from handover.schedule import load_schedule
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 async def test_first_question_is_answered_in_its_language(send, faq):
@@ -203,3 +210,64 @@ async def test_unknown_command_shows_help(send):
 async def test_every_button_payload_fits_in_64_bytes(faq):
     ids = list(faq.entries) + [t.id for t in faq.topics]
     assert all(len(payloads.more(i).encode()) <= 64 for i in ids)
+
+
+SCHEDULE = 'timezone: Europe/Brussels\nweekly:\n  - {day: tuesday, start: "14:00", end: "18:00"}\n'
+
+
+@pytest.fixture
+def schedule(tmp_path):
+    path = tmp_path / "schedule.yml"
+    path.write_text(SCHEDULE)
+    return load_schedule(path)
+
+
+def at(engine, schedule, moment):
+    engine.schedule = schedule
+    engine.clock = lambda: moment
+
+
+async def test_during_the_permanence_a_person_is_told_the_team_answers_here(send, engine, schedule, catalogs):
+    at(engine, schedule, datetime(2026, 12, 1, 15, 0, tzinfo=BRUSSELS))
+    replies = await send(payload=payloads.HUMAN)
+    fr = catalogs.translator("fr")
+    assert fr.gettext("A member of the team will answer you here.") in replies[0].text
+    assert fr.gettext("You are next.") in replies[0].text
+
+
+async def test_the_queue_position_counts_who_is_waiting_before(send, engine, schedule):
+    at(engine, schedule, datetime(2026, 12, 1, 15, 0, tzinfo=BRUSSELS))
+    await send(payload=payloads.HUMAN, person="111")
+    await send(payload=payloads.HUMAN, person="222")
+    replies = await send(payload=payloads.HUMAN, person="333")
+    assert "2 personnes attendent avant vous" in replies[0].text
+
+
+async def test_a_crisis_jumps_the_queue(send, engine, schedule, storage):
+    at(engine, schedule, datetime(2026, 12, 1, 15, 0, tzinfo=BRUSSELS))
+    await send(payload=payloads.HUMAN, person="111")
+    await send("au secours un client me frappe", person="222")
+    async with storage.unit() as repo:
+        requests = (await repo.session.scalars(select(HandoverRequest).order_by(HandoverRequest.id))).all()
+        assert await repo.requests_ahead_of(requests[1]) == 0
+        assert await repo.requests_ahead_of(requests[0]) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("je voudrais parler a une personne de l'equipe", "mardi 8 décembre à 14:00"),
+        ("quiero hablar con una persona del equipo por favor", "martes 8 de diciembre a las 14:00"),
+        ("bghit nhder m3a chi wa7ed mn l'equipe", "\u20688\u2069 ديسمبر، الساعة \u206814:00\u2069"),
+    ],
+)
+async def test_outside_the_permanence_the_next_opening_is_given_in_the_persons_language(send, engine, schedule, text, when):
+    at(engine, schedule, datetime(2026, 12, 1, 21, 30, tzinfo=BRUSSELS))
+    replies = await send(text)
+    assert when in replies[0].text
+
+
+async def test_a_crisis_outside_the_permanence_still_gets_the_contacts_first(send, engine, schedule, faq):
+    at(engine, schedule, datetime(2026, 12, 5, 3, 0, tzinfo=BRUSSELS))
+    replies = await send("mi amiga no respira despues de tomar G")
+    assert replies[0].text == faq.answer("crisis.medical", "es")

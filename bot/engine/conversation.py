@@ -14,8 +14,9 @@ from bot.i18n import Catalogs, Translator
 from bot.messages import InboundMessage, QuickReply, Reply
 from bot.pseudonym import pseudonym
 from bot.storage import Repository, Storage
-from bot.storage.models import User
+from bot.storage.models import HandoverRequest, User
 from handover.queue import priority_for, reason_for
+from handover.schedule import Schedule, describe
 from nlu.intents import HUMAN_REQUEST
 from nlu.parse import Parse
 from nlu.protocol import NLUBackend
@@ -61,11 +62,13 @@ class Engine:
         pseudonym_key: str,
         retention_days: int = 30,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        schedule: Schedule | None = None,
     ):
         self.storage = storage
         self.catalogs = catalogs
         self.retention_days = retention_days
         self.clock = clock
+        self.schedule = schedule
         self._key = pseudonym_key
         self._knowledge = (faq, nlu)
 
@@ -208,19 +211,40 @@ class Engine:
                 turn.say(t.gettext("If you are in danger now, call {number}.", number=self._fact(turn, "emergency_number")), discreet=True)
         already = await turn.repo.open_handover_requests(turn.user)
         if already and not crisis:
-            turn.say(
-                t.gettext("Your request is already with the team. A person will answer you here during the online permanence ({hours}).", hours=self._fact(turn, "hours_online")),
-                self._menu_button(turn),
-            )
+            status = await self._what_happens_next(turn, already[0])
+            turn.say(t.gettext("Your request is already with the team.") + " " + status, self._menu_button(turn))
             return
-        await turn.repo.add_handover_request(turn.user, reason_for(intent), priority_for(intent), text, turn.now)
+        request = await turn.repo.add_handover_request(turn.user, reason_for(intent), priority_for(intent), text, turn.now)
+        status = await self._what_happens_next(turn, request)
         turn.say(
-            t.gettext(
-                "I have passed your message to the team. A person will answer you here during the online permanence ({hours}); "
-                "your message is kept for them until then. You can keep asking me questions meanwhile."
-                , hours=self._fact(turn, "hours_online")
-            ),
+            t.gettext("I have passed your message to the team.") + " " + status + " "
+            + t.gettext("You can keep asking me questions meanwhile."),
             self._menu_button(turn),
+        )
+
+    async def _what_happens_next(self, turn: Turn, request: HandoverRequest) -> str:
+        """Honest about when a person will answer: now, with the queue, or at the next permanence."""
+        t = turn.t
+        if self.schedule is None:
+            return t.gettext(
+                "A person will answer you here during the online permanence ({hours}); your message is kept for them until then.",
+                hours=self._fact(turn, "hours_online"),
+            )
+        if self.schedule.is_open(turn.now):
+            ahead = await turn.repo.requests_ahead_of(request)
+            queue = (
+                t.ngettext("{n} person is waiting before you.", "{n} people are waiting before you.", ahead)
+                if ahead
+                else t.gettext("You are next.")
+            )
+            return t.gettext("A member of the team will answer you here.") + " " + queue
+        upcoming = self.schedule.next_openings(turn.now, count=1)
+        if not upcoming:
+            return t.gettext("The team is not online right now; a person will answer you here as soon as possible. Your message is kept for them.")
+        return t.gettext(
+            "The team is not online right now. The next permanence starts {when}: a person will answer you here then. "
+            "Your message is kept for them.",
+            when=describe(upcoming[0].start, turn.lang, self.schedule.timezone),
         )
 
     def _fallback(self, turn: Turn) -> None:

@@ -5,12 +5,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.storage.database import sessions
-from bot.storage.models import AppSecret, Event, HandoverRequest, User
+from bot.storage.models import AppSecret, Event, HandoverRequest, SeenUpdate, User
 
 
 class Repository:
@@ -53,8 +53,13 @@ class Repository:
         query = select(HandoverRequest).where(HandoverRequest.user_id == user.id, HandoverRequest.status != "closed")
         return list(await self.session.scalars(query.order_by(HandoverRequest.created_at)))
 
-    async def count_handover_requests(self, user: User) -> int:
-        query = select(func.count()).select_from(HandoverRequest).where(HandoverRequest.user_id == user.id)
+    async def requests_ahead_of(self, request: HandoverRequest) -> int:
+        """Waiting requests that the team will take before this one (higher priority, or older)."""
+        ahead = or_(
+            HandoverRequest.priority > request.priority,
+            and_(HandoverRequest.priority == request.priority, HandoverRequest.id < request.id),
+        )
+        query = select(func.count()).select_from(HandoverRequest).where(HandoverRequest.status == "waiting", ahead)
         return int(await self.session.scalar(query) or 0)
 
     async def forget(self, user: User) -> None:
@@ -75,6 +80,19 @@ class Repository:
         value = await self.session.scalar(select(AppSecret.value).where(AppSecret.name == name))
         assert value is not None
         return value
+
+    async def first_delivery(self, channel: str, update_id: str, now: datetime) -> bool:
+        """Note an incoming update; False if it was noted before, by this process or another."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(SeenUpdate(channel=channel, update_id=update_id, seen_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    async def forget_seen_updates(self, before: datetime) -> int:
+        result = await self.session.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < before))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 class Storage:
