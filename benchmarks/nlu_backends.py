@@ -69,6 +69,8 @@ def measure(name: str, data: Path) -> dict:
     if name != "embedded":
         model_rss = max(model_rss, server.rss_mb())
         server.stop()
+        if backend.connection.unanswered:
+            raise SystemExit(f"Rasa did not answer {backend.connection.unanswered} message(s): these figures would mix backends")
     result = evaluate(rows, parses)
     return {
         "backend": name,

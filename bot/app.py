@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.engine import Engine
@@ -9,10 +10,16 @@ from bot.faq.loader import FaqInvalid, load_faq
 from bot.faq.model import Faq
 from bot.faq.watch import watch
 from bot.i18n import Catalogs
-from bot.settings import Settings
+from bot.settings import Settings, require_rasa_token
 from bot.storage import Storage, connect, upgrade
+from bot.messages import PersonSender
+from handover import jobs
+from handover.desk import Desk
+from handover.outbox import Outbox
 from handover.schedule import load_schedule
+from handover.staff import StaffRoom
 from nlu.embedded import EmbeddedNLU
+from nlu.rasa_backend import RasaConnection, backend_over
 
 log = logging.getLogger(__name__)
 PSEUDONYM_SECRET = "pseudonym"
@@ -23,7 +30,9 @@ class App:
     settings: Settings
     storage: Storage
     engine: Engine
-    _watcher: asyncio.Task | None = field(default=None, repr=False)
+    rasa: RasaConnection | None = None
+    """Set when NLU_BACKEND=rasa: each FAQ version's NLU asks this Rasa server."""
+    _tasks: list[asyncio.Task] = field(default_factory=list, repr=False)
 
     async def reload(self) -> bool:
         """Validate the edited FAQ and retrain, off the event loop; switch only if all is valid."""
@@ -33,19 +42,46 @@ class App:
             problems = "\n".join(str(p) for p in error.problems if not p.warning)
             log.error("FAQ edit refused; the previous FAQ keeps serving. Problems:\n%s", problems)
             return False
-        self.engine.use(faq, nlu)
+        self.engine.use(faq, backend_over(nlu, self.rasa))
         return True
+
+    def start_handover(self, senders: Mapping[str, PersonSender], staff: StaffRoom | None) -> Outbox:
+        """Run the staff side: deliveries, permanence announcements and retention, in the background."""
+        desk, outbox = attach_handover(self.engine, senders, staff, self.settings.staff_ids, self.settings.staff_language)
+        self._tasks.append(asyncio.create_task(outbox.run()))
+        self._tasks.append(
+            asyncio.create_task(jobs.run(desk, self.storage, self.engine.schedule, self.settings.retention_days, self.engine.clock))
+        )
+        return outbox
 
     def watch_knowledge(self) -> None:
         """Reload by itself when a file under the FAQ or training data folders changes."""
-        if self.settings.faq_reload_seconds > 0 and self._watcher is None:
+        if self.settings.faq_reload_seconds > 0:
             folders = [self.settings.faq_dir, self.settings.nlu_data_dir]
-            self._watcher = asyncio.create_task(watch(folders, self.settings.faq_reload_seconds, self.reload))
+            self._tasks.append(asyncio.create_task(watch(folders, self.settings.faq_reload_seconds, self.reload)))
 
     async def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.rasa is not None:
+            await self.rasa.aclose()
         await self.storage.close()
+
+
+def attach_handover(
+    engine: Engine,
+    senders: Mapping[str, PersonSender],
+    staff: StaffRoom | None,
+    staff_ids: Mapping[int, str],
+    staff_language: str,
+) -> tuple[Desk, Outbox]:
+    """Give the engine its staff side: the desk, and the outbox that delivers for it."""
+    outbox = Outbox(engine.storage, senders, staff, engine.clock)
+    desk = Desk(engine.storage, lambda: engine.faq, engine.catalogs, staff_ids, staff_language, engine.clock, wake=outbox.wake)
+    outbox.on_undelivered = desk.undelivered
+    engine.desk = desk
+    return desk, outbox
 
 
 def load_knowledge(settings: Settings) -> tuple[Faq, EmbeddedNLU]:
@@ -62,6 +98,7 @@ def load_knowledge(settings: Settings) -> tuple[Faq, EmbeddedNLU]:
 async def start(settings: Settings, knowledge: tuple[Faq, EmbeddedNLU] | None = None) -> App:
     """`knowledge`: an FAQ and NLU already loaded, so that tests train theirs once per run."""
     faq, nlu = knowledge or load_knowledge(settings)
+    rasa = RasaConnection(str(settings.rasa_url), require_rasa_token(settings)) if settings.nlu_backend == "rasa" else None
     storage = Storage(connect(settings.database_url))
     await upgrade(storage.engine)
     if settings.pseudonym_secret is not None:
@@ -70,5 +107,5 @@ async def start(settings: Settings, knowledge: tuple[Faq, EmbeddedNLU] | None = 
         async with storage.unit() as repo:
             key = await repo.secret(PSEUDONYM_SECRET)
     schedule = load_schedule(settings.schedule_file)
-    engine = Engine(storage, faq, nlu, Catalogs(settings.locales_dir), key, settings.retention_days, schedule=schedule)
-    return App(settings, storage, engine)
+    engine = Engine(storage, faq, backend_over(nlu, rasa), Catalogs(settings.locales_dir), key, settings.retention_days, schedule=schedule)
+    return App(settings, storage, engine, rasa)

@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.set_defaults(command=_chat)
 
+    run = commands.add_parser("run", help="run the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set), and on WhatsApp when configured")
+    run.set_defaults(command=_run)
+
     faq = commands.add_parser("faq", help="check or export the FAQ").add_subparsers(metavar="ACTION", required=True)
     faq.add_parser("lint", help="check every FAQ file; exit 1 on any error").set_defaults(command=_faq_lint)
     faq.add_parser("export", help="print the whole FAQ as JSON").set_defaults(command=_faq_export)
@@ -56,12 +59,22 @@ def _parser() -> argparse.ArgumentParser:
 
     nlu = commands.add_parser("nlu", help="language and intent recognition").add_subparsers(metavar="ACTION", required=True)
     parse = nlu.add_parser("parse", help="read messages on standard input, write one JSON object per line")
-    parse.add_argument("--backend", choices=["embedded"], default="embedded")
+    parse.add_argument("--backend", choices=["embedded", "rasa"], default="embedded")
     parse.set_defaults(command=_nlu_parse)
     evaluate = nlu.add_parser("eval", help="measure the NLU on a labelled JSONL file")
     evaluate.add_argument("file", type=Path)
-    evaluate.add_argument("--backend", choices=["embedded"], default="embedded")
+    evaluate.add_argument("--backend", choices=["embedded", "rasa"], default="embedded")
     evaluate.set_defaults(command=_nlu_eval)
+    export_rasa = nlu.add_parser("export-rasa", help="write Rasa's training data (nlu/rasa/data/nlu.yml) from the FAQ")
+    export_rasa.add_argument("--out", type=Path, help="another file to write")
+    export_rasa.set_defaults(command=_nlu_export_rasa)
+    for action, what, handler in (
+        ("rasa-setup", "install Rasa (once) and train it (when the FAQ changed)", _nlu_rasa_setup),
+        ("rasa-serve", "set Rasa up, then run its server", _nlu_rasa_serve),
+    ):
+        rasa = nlu.add_parser(action, help=what)
+        rasa.add_argument("--retrain", action="store_true", help="train even if the cached model is up to date")
+        rasa.set_defaults(command=handler)
 
     handover = commands.add_parser("handover", help="the permanence and the handover queue").add_subparsers(metavar="ACTION", required=True)
     handover.add_parser("schedule", help="is the permanence open now, and the next openings").set_defaults(command=_handover_schedule)
@@ -86,6 +99,13 @@ def _chat(settings: Settings, _args: argparse.Namespace) -> int:
             await app.close()
 
     asyncio.run(run())
+    return 0
+
+
+def _run(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.service import run
+
+    asyncio.run(run(settings))
     return 0
 
 
@@ -145,13 +165,12 @@ def _read_messages(lines: Iterable[str]) -> Iterable[tuple[str, dict]]:
         yield line, {}
 
 
-def _nlu_parse(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.app import load_knowledge
+def _nlu_parse(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.rasa_commands import parser_for
 
-    _faq, nlu = load_knowledge(settings)
-    for text, _labels in _read_messages(sys.stdin):
-        parse = nlu.parse_many([text])[0]
-        print(json.dumps(parse.contract(), ensure_ascii=False), flush=True)
+    with parser_for(settings, args.backend) as parse_one:
+        for text, _labels in _read_messages(sys.stdin):
+            print(json.dumps(parse_one(text).contract(), ensure_ascii=False), flush=True)
     return 0
 
 
@@ -164,10 +183,34 @@ def _nlu_eval(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     with args.file.open(encoding="utf-8") as handle:
         rows = [(text, labels) for text, labels in _read_messages(handle) if labels.get("intent")]
-    _faq, nlu = load_knowledge(settings)
-    parses = nlu.parse_many([text for text, _ in rows])
+    if args.backend == "rasa":
+        from bot.rasa_commands import parser_for
+
+        with parser_for(settings, "rasa") as parse_one:
+            parses = [parse_one(text) for text, _ in rows]
+    else:
+        _faq, nlu = load_knowledge(settings)
+        parses = nlu.parse_many([text for text, _ in rows])
     print(report(evaluate([labels for _, labels in rows], parses)))
     return 0
+
+
+def _nlu_export_rasa(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.rasa_commands import export
+
+    return export(settings, args.out)
+
+
+def _nlu_rasa_setup(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.rasa_commands import setup
+
+    return setup(settings, args.retrain)
+
+
+def _nlu_rasa_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.rasa_commands import serve
+
+    return serve(settings, args.retrain)
 
 
 def _handover_schedule(settings: Settings, _args: argparse.Namespace) -> int:

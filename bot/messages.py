@@ -5,7 +5,7 @@ optional quick-reply buttons) into its own kind of message.
 """
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 MessageKind = Literal["text", "button", "sticker", "voice", "photo", "video", "document", "location", "contact", "other"]
 
@@ -22,6 +22,8 @@ class InboundMessage:
     text: str = ""
     payload: str | None = None
     """For kind "button": the payload of the quick reply that was pressed."""
+    edited: bool = False
+    """The person edited a message they had sent earlier."""
 
 
 @dataclass(frozen=True)
@@ -38,3 +40,53 @@ class Reply:
     quick_replies: tuple[QuickReply, ...] = ()
     discreet: bool = False
     """Health, drug or violence content: channels protect it from forwarding and saving."""
+
+
+@dataclass(frozen=True)
+class Delivered:
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    """The platform is busy (429, 5xx, network): try again after `seconds`."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class OutsideWindow:
+    """WhatsApp's 24 hours since the person's last message are over: hold until they write."""
+
+
+@dataclass(frozen=True)
+class Undeliverable:
+    reason: Literal["blocked", "invalid", "error"]
+    """blocked: the person blocked the bot or left; invalid: the platform refused the message."""
+
+
+DeliveryResult = Delivered | RetryLater | OutsideWindow | Undeliverable
+
+
+class PersonSender(Protocol):
+    """How the outbox reaches a person on one channel, outside the reply to their own message."""
+
+    async def send(self, address: str, reply: Reply) -> DeliveryResult: ...
+
+    async def announce_held(self, address: str, lang: str) -> DeliveryResult:
+        """Tell the person an answer waits for them (WhatsApp: a pre-approved template)."""
+        ...
+
+
+def reply_to_body(reply: Reply) -> dict:
+    return {
+        "text": reply.text,
+        "lang": reply.lang,
+        "quick_replies": [[q.label, q.payload] for q in reply.quick_replies],
+        "discreet": reply.discreet,
+    }
+
+
+def reply_from_body(body: dict) -> Reply:
+    quick = tuple(QuickReply(label, payload) for label, payload in body.get("quick_replies", []))
+    return Reply(body["text"], body["lang"], quick, bool(body.get("discreet")))

@@ -4,14 +4,27 @@ A wrong value stops the program at start with one sentence that names the settin
 a traceback in the middle of a busy evening.
 """
 
+import os
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.faq.model import LANGUAGES
+from handover.staff import parse_staff_ids
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///outreach-bot.sqlite3"
+DEFAULT_TEMPLATE_LANGUAGES = "fr:fr,es:es,ar:ar,en:en_US"
+WHATSAPP_REQUIRED = ("whatsapp_verify_token", "whatsapp_app_secret", "whatsapp_access_token", "whatsapp_phone_number_id", "whatsapp_template_name")
+"""Without any one of these the WhatsApp channel cannot work: all are set, or none."""
+
+
+def _user_cache_dir() -> Path:
+    """Where the Rasa environment (2-3 GB) and models go: outside the repository, shared by checkouts."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "outreach-bot"
 
 
 class SettingsError(Exception):
@@ -23,19 +36,50 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")
+    telegram_rate_limit: float = Field(default=30, ge=0)
+    """Messages per second the bot sends at most, all chats together; 0 lifts the limit."""
+    webhook_url: AnyHttpUrl | None = None
+    """Set: Telegram posts updates to this public URL (webhook mode); unset: long polling."""
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=1, le=65535)
     database_url: str = DEFAULT_DATABASE_URL
     nlu_backend: Literal["embedded", "rasa"] = "embedded"
     rasa_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:5005")
+    rasa_token: SecretStr | None = None
+    """The Rasa server's API token (`rasa run --auth-token`): needed by NLU_BACKEND=rasa and `nlu rasa-serve`."""
+    rasa_python: str | None = None
+    """The Python 3.10 that runs Rasa; unset: `python3.10` on PATH, else pyenv's newest 3.10."""
+    rasa_cache_dir: Path = Field(default_factory=_user_cache_dir)
     faq_dir: Path = REPOSITORY / "faq"
     nlu_data_dir: Path = REPOSITORY / "nlu" / "data"
     locales_dir: Path = REPOSITORY / "locales"
     schedule_file: Path = REPOSITORY / "handover" / "schedule.yml"
     staff_chat_id: int | None = None
+    staff_ids: Annotated[dict[int, str], NoDecode] = Field(default_factory=dict)
+    """STAFF_IDS=111:Sam,222:Lou — the only accounts that can act in the staff group, with the alias the topics show."""
+    staff_language: Literal["fr", "es", "ar", "en"] = "fr"
     pseudonym_secret: SecretStr | None = None
     retention_days: int = Field(default=30, ge=1, le=3650)
     faq_reload_seconds: float = Field(default=5.0, ge=0)
     """How often the running bot looks for FAQ edits; 0 turns live reloading off."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    whatsapp_verify_token: SecretStr | None = None
+    """Any string you choose, given to Meta with the webhook URL: Meta sends it back to check the URL is ours."""
+    whatsapp_app_secret: SecretStr | None = None
+    """The Meta app's secret: Meta signs every webhook call with it (X-Hub-Signature-256)."""
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_api_base_url: AnyHttpUrl = AnyHttpUrl("https://graph.facebook.com")
+    whatsapp_api_version: str = "v21.0"
+    whatsapp_template_name: str | None = None
+    """The approved template that tells a person an answer waits for them (WhatsApp's 24-hour window)."""
+    whatsapp_template_languages: Annotated[dict[str, str], NoDecode] = Field(default=DEFAULT_TEMPLATE_LANGUAGES, validate_default=True)
+    """WHATSAPP_TEMPLATE_LANGUAGES=fr:fr,es:es,ar:ar,en:en_US — the template's language code for each language of the bot."""
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return self.whatsapp_phone_number_id is not None
 
     @field_validator("database_url")
     @classmethod
@@ -52,6 +96,76 @@ class Settings(BaseSettings):
             return value
         raise ValueError("must start with sqlite:// or postgresql://")
 
+    @field_validator("webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`WEBHOOK_URL=` in a .env or a compose file means "no webhook", not a broken URL."""
+        return None if value == "" else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """Telegram sends the secret back with every webhook call: without it, anyone could post fake updates."""
+        if value is None:
+            if info.data.get("webhook_url") is not None:
+                raise ValueError("it is missing, and webhook mode (WEBHOOK_URL is set) needs it")
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()):
+            raise ValueError("must be 16 to 256 characters among letters, digits, _ and -")
+        return value
+
+    @field_validator(*WHATSAPP_REQUIRED, mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`WHATSAPP_ACCESS_TOKEN=` in a compose file means "not set", not an empty token."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("whatsapp_phone_number_id")
+    @classmethod
+    def _phone_number_id(cls, value: str | None) -> str | None:
+        """Meta's id of the number (WhatsApp Manager › API Setup), not the phone number itself."""
+        if value is not None and not value.isdigit():
+            raise ValueError("must be the number's id from Meta's API Setup page: digits only")
+        return value
+
+    @field_validator("whatsapp_api_version")
+    @classmethod
+    def _graph_version(cls, value: str) -> str:
+        if not re.fullmatch(r"v\d+\.\d+", value):
+            raise ValueError("must be a Graph API version such as v21.0")
+        return value
+
+    @field_validator("whatsapp_template_name")
+    @classmethod
+    def _template_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z0-9_]{1,512}", value):
+            raise ValueError("must be the template's name as in WhatsApp Manager: lowercase letters, digits and _")
+        return value
+
+    @field_validator("whatsapp_template_languages", mode="before")
+    @classmethod
+    def _template_languages(cls, value: object) -> object:
+        """Every language the bot speaks needs the template in that language."""
+        if not isinstance(value, str):
+            return value
+        codes = dict(pair.strip().partition(":")[::2] for pair in value.split(",") if pair.strip())
+        for lang, code in codes.items():
+            if lang not in LANGUAGES or not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", code.strip()):
+                raise ValueError(f"'{lang}:{code}' is not language:template_code (e.g. {DEFAULT_TEMPLATE_LANGUAGES})")
+        missing = [lang for lang in LANGUAGES if lang not in codes]
+        if missing:
+            raise ValueError(f"the template's language code for {', '.join(missing)} is missing (e.g. {DEFAULT_TEMPLATE_LANGUAGES})")
+        return {lang: code.strip() for lang, code in codes.items()}
+
+    @model_validator(mode="after")
+    def _whatsapp_complete(self) -> "Settings":
+        """Half a WhatsApp configuration would fail only when the first message arrives: say so at start."""
+        missing = [name.upper() for name in WHATSAPP_REQUIRED if getattr(self, name) is None]
+        if missing and len(missing) < len(WHATSAPP_REQUIRED):
+            names = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+            raise ValueError(f"The WhatsApp settings are incomplete: set {names} too, or none of the WhatsApp settings")
+        return self
+
     @field_validator("faq_dir", "nlu_data_dir", "locales_dir")
     @classmethod
     def _existing_folder(cls, value: Path) -> Path:
@@ -66,7 +180,12 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} is not a file")
         return value
 
-    @field_validator("pseudonym_secret")
+    @field_validator("staff_ids", mode="before")
+    @classmethod
+    def _staff_pairs(cls, value: object) -> object:
+        return parse_staff_ids(value) if isinstance(value, str) else value
+
+    @field_validator("pseudonym_secret", "rasa_token")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
@@ -80,9 +199,16 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         first = error.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
         reason = first["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"The setting {name} is wrong: {reason}.") from None
+        if not first["loc"]:  # a rule between settings: its sentence names them
+            raise SettingsError(f"{reason}.") from None
+        raise SettingsError(f"The setting {str(first['loc'][0]).upper()} is wrong: {reason}.") from None
+
+
+def require_rasa_token(settings: Settings) -> str:
+    if settings.rasa_token is None:
+        raise SettingsError("The setting RASA_TOKEN is missing: choose a secret of 16 or more characters for the Rasa server.")
+    return settings.rasa_token.get_secret_value()
 
 
 def require_telegram_token(settings: Settings) -> str:

@@ -20,6 +20,8 @@ from bot.i18n import Catalogs
 from bot.messages import InboundMessage, Reply
 from bot.settings import REPOSITORY
 from bot.storage import Storage, connect, upgrade
+from fakes.graph_api import FakeGraphApi
+from fakes.telegram_api import FakeBotApi
 from nlu.embedded import EmbeddedNLU
 
 NOW = datetime(2026, 12, 1, 20, 30, tzinfo=UTC)
@@ -65,6 +67,20 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     async with admin.connect() as connection:
         await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await admin.dispose()
+
+
+@pytest.fixture
+async def bot_api() -> AsyncIterator[FakeBotApi]:
+    """A Telegram Bot API server of the tests' own on 127.0.0.1 (tests/fakes/telegram_api.py)."""
+    async with FakeBotApi() as api:
+        yield api
+
+
+@pytest.fixture
+async def graph_api() -> AsyncIterator[FakeGraphApi]:
+    """Meta's WhatsApp Cloud API on 127.0.0.1 (tests/fakes/graph_api.py)."""
+    async with FakeGraphApi() as api:
+        yield api
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from bot.pseudonym import pseudonym
 from bot.storage import Repository, Storage
 from bot.storage.models import HandoverRequest, User
 from handover.queue import priority_for, reason_for
+from handover.desk import Desk
 from handover.schedule import Schedule, describe
 from nlu.intents import HUMAN_REQUEST
 from nlu.parse import Parse
@@ -43,6 +44,8 @@ class Turn:
     intent: str | None = None
     route: str = "meta"
     replies: list[Reply] = field(default_factory=list)
+    open_request: HandoverRequest | None = None
+    """The person's handover still waiting or in a staff member's hands, if any."""
 
     @property
     def lang(self) -> str:
@@ -69,6 +72,8 @@ class Engine:
         self.retention_days = retention_days
         self.clock = clock
         self.schedule = schedule
+        self.desk: Desk | None = None
+        """The staff side, when the bot runs with one (not in the terminal chat)."""
         self._key = pseudonym_key
         self._knowledge = (faq, nlu)
 
@@ -90,7 +95,12 @@ class Engine:
             user, is_new = await repo.user_for_message(
                 self.pseudonym_of(message.channel, message.external_id), message.channel, message.address, now
             )
+            if user.blocked_reason:
+                return []
+            if await repo.release_held(user, now) and self.desk is not None:
+                self.desk.wake()
             turn = Turn(repo, user, is_new, message, now, faq, nlu, self.catalogs.translator(user.language))
+            turn.open_request = next(iter(await repo.open_handover_requests(user)), None)
             await self._dispatch(turn)
             await repo.record_event(now, message.channel, turn.lang, turn.intent, turn.route)
         return turn.replies
@@ -118,6 +128,13 @@ class Engine:
         parse = await turn.nlu.parse(text, lang_hint=turn.user.language)
         self._follow_language(turn, parse)
         turn.intent, turn.route = parse.intent, parse.route
+        request = turn.open_request
+        if request is not None and self.desk is not None:
+            await self.desk.relay_from_person(turn.repo, request, text, edited=turn.message.edited)
+        if request is not None and request.status == "active" and parse.route != "handover":
+            # A person from the team is answering: the bot keeps quiet (commands and crisis still work).
+            turn.route = "relay"
+            return
         if parse.route == "handover":
             await self._handover(turn, parse.intent, text)
         elif parse.route == "answer" and parse.intent in turn.faq.entries:
@@ -209,12 +226,19 @@ class Engine:
                 turn.say(turn.faq.answer(intent, turn.lang), discreet=True)
             else:
                 turn.say(t.gettext("If you are in danger now, call {number}.", number=self._fact(turn, "emergency_number")), discreet=True)
-        already = await turn.repo.open_handover_requests(turn.user)
-        if already and not crisis:
-            status = await self._what_happens_next(turn, already[0])
+        request = turn.open_request
+        if request is not None:
+            if crisis and request.priority < priority_for(intent):
+                request.priority, request.reason = priority_for(intent), intent
+                if self.desk is not None:
+                    await self.desk.crisis_raised(turn.repo, request)
+            status = await self._what_happens_next(turn, request)
             turn.say(t.gettext("Your request is already with the team.") + " " + status, self._menu_button(turn))
             return
         request = await turn.repo.add_handover_request(turn.user, reason_for(intent), priority_for(intent), text, turn.now)
+        turn.open_request = request
+        if self.desk is not None:
+            await self.desk.opened(turn.repo, turn.user, request)
         status = await self._what_happens_next(turn, request)
         turn.say(
             t.gettext("I have passed your message to the team.") + " " + status + " "
@@ -421,6 +445,8 @@ class Engine:
             else:
                 self._ask_forget(turn)
             return
+        if self.desk is not None:
+            await self.desk.person_forgot(turn.repo, await turn.repo.open_handover_requests(turn.user))
         await turn.repo.forget(turn.user)
         turn.intent = "forget"
         turn.say(t.gettext("Done: everything the bot kept about you is erased. If you write again, it starts from zero."))

@@ -7,7 +7,7 @@ the person.
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -29,6 +29,8 @@ class User(Base):
     """Conversation state: what the bot is waiting for, how many times in a row it did not understand."""
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    blocked_reason: Mapped[str | None] = mapped_column(String(200))
+    """Set by staff (/block): the bot no longer answers this person."""
 
 
 class Event(Base):
@@ -45,7 +47,10 @@ class Event(Base):
 
 
 class HandoverRequest(Base):
-    """A conversation that needs a person. The text is kept only while the handover needs it."""
+    """A conversation that needs a person: waiting → active (a staff member took it) → closed.
+
+    The text is kept only while the handover needs it, and erased RETENTION_DAYS after closing.
+    """
 
     __tablename__ = "handover_requests"
 
@@ -53,10 +58,70 @@ class HandoverRequest(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(String(64))
     priority: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
     text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    staff_alias: Mapped[str | None] = mapped_column(String(64))
+    """The alias of the staff member who took it (from STAFF_IDS), never a Telegram name."""
+    staff_thread_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    """The topic of the staff group where this conversation is followed."""
+
+
+class HandoverMessage(Base):
+    """What was said during a handover, for the staff topic; erased with the handover's text."""
+
+    __tablename__ = "handover_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("handover_requests.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    author: Mapped[str] = mapped_column(String(16))
+    """person, bot, staff or note (internal, never sent to the person)."""
+    staff_alias: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxMessage(Base):
+    """A message to deliver later, or again: staff replies, relays, notices.
+
+    Delivery survives restarts and is shared by several bot processes (each claims its own
+    rows). `held`: WhatsApp's 24-hour window is closed; the row waits for the person to write.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("handover_requests.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    """The person's channel, or "staff" for the staff group."""
+    address: Mapped[str] = mapped_column(String(128))
+    body: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    """queued, held, sent or failed."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    platform_message_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    """The platform's id of the sent message, to match a later delivery status (WhatsApp)."""
+    error: Mapped[str | None] = mapped_column(String(64))
+    """A short code (blocked, invalid, window...), never message text."""
+
+
+class Announcement(Base):
+    """A post to the staff group that must happen once, whichever process gets there first."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (UniqueConstraint("kind", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class AppSecret(Base):
@@ -66,3 +131,17 @@ class AppSecret(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(256))
+
+
+class SeenUpdate(Base):
+    """An incoming update already taken in hand, so that a repeated delivery of it is ignored.
+
+    The unique key makes this hold across bot processes sharing one database. Rows are pruned
+    after a few days: platforms redeliver within hours, and an id holds no text and no person.
+    """
+
+    __tablename__ = "seen_updates"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -3,14 +3,24 @@
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.storage.database import sessions
-from bot.storage.models import AppSecret, Event, HandoverRequest, SeenUpdate, User
+from bot.storage.models import (
+    Announcement,
+    AppSecret,
+    Event,
+    HandoverMessage,
+    HandoverRequest,
+    OutboxMessage,
+    SeenUpdate,
+    User,
+)
 
 
 class Repository:
@@ -21,6 +31,9 @@ class Repository:
 
     async def user(self, pseudonym: str) -> User | None:
         return await self.session.scalar(select(User).where(User.pseudonym == pseudonym))
+
+    async def user_by_id(self, user_id: int) -> User | None:
+        return await self.session.get(User, user_id)
 
     async def user_for_message(self, pseudonym: str, channel: str, address: str, now: datetime) -> tuple[User, bool]:
         """The person behind a message, created on first contact; returns (user, is_new)."""
@@ -62,8 +75,160 @@ class Repository:
         query = select(func.count()).select_from(HandoverRequest).where(HandoverRequest.status == "waiting", ahead)
         return int(await self.session.scalar(query) or 0)
 
+    # --- The handover queue --------------------------------------------------------------------
+
+    async def request(self, request_id: int) -> HandoverRequest | None:
+        return await self.session.get(HandoverRequest, request_id)
+
+    async def request_in_thread(self, thread_id: int) -> HandoverRequest | None:
+        """The latest handover followed in a staff topic (a person who comes back gets a new one)."""
+        query = select(HandoverRequest).where(HandoverRequest.staff_thread_id == thread_id)
+        return await self.session.scalar(query.order_by(HandoverRequest.id.desc()).limit(1))
+
+    async def claim_request(self, request: HandoverRequest, alias: str, now: datetime) -> bool:
+        """waiting → active, for one staff member only: a conditional update, safe between processes."""
+        result = await self.session.execute(
+            update(HandoverRequest)
+            .where(HandoverRequest.id == request.id, HandoverRequest.status == "waiting")
+            .values(status="active", staff_alias=alias, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.refresh(request)
+        return result.rowcount == 1
+
+    async def close_request(self, request: HandoverRequest, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(HandoverRequest)
+            .where(HandoverRequest.id == request.id, HandoverRequest.status != "closed")
+            .values(status="closed", closed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.refresh(request)
+        return result.rowcount == 1
+
+    async def open_requests(self) -> list[HandoverRequest]:
+        """Waiting and active handovers, in the order the team should take them."""
+        query = select(HandoverRequest).where(HandoverRequest.status != "closed")
+        return list(await self.session.scalars(query.order_by(HandoverRequest.priority.desc(), HandoverRequest.id)))
+
+    async def add_handover_message(
+        self, request: HandoverRequest, author: str, text: str | None, now: datetime, staff_alias: str | None = None
+    ) -> None:
+        self.session.add(HandoverMessage(request_id=request.id, at=now, author=author, text=text, staff_alias=staff_alias))
+
+    async def last_messages(self, request: HandoverRequest, count: int) -> list[HandoverMessage]:
+        query = select(HandoverMessage).where(HandoverMessage.request_id == request.id, HandoverMessage.author != "note")
+        newest = list(await self.session.scalars(query.order_by(HandoverMessage.id.desc()).limit(count)))
+        return newest[::-1]
+
+    async def erase_closed_before(self, cutoff: datetime) -> int:
+        """Retention: the text of handovers closed before `cutoff` goes; the bare record stays."""
+        closed = select(HandoverRequest.id).where(HandoverRequest.status == "closed", HandoverRequest.closed_at < cutoff)
+        await self.session.execute(delete(HandoverMessage).where(HandoverMessage.request_id.in_(closed)))
+        result = await self.session.execute(
+            update(HandoverRequest)
+            .where(HandoverRequest.id.in_(closed), HandoverRequest.text.is_not(None))
+            .values(text=None)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount
+
+    async def block(self, user: User, reason: str) -> None:
+        user.blocked_reason = reason[:200] or "-"
+
+    async def announce_once(self, kind: str, at: datetime) -> bool:
+        """True for the first process to announce `kind` for `at`; False for every other."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(Announcement(kind=kind, at=at))
+        except IntegrityError:
+            return False
+        return True
+
+    # --- The outbox ------------------------------------------------------------------------------
+
+    async def enqueue(
+        self,
+        channel: str,
+        address: str,
+        body: dict,
+        now: datetime,
+        user: User | None = None,
+        request: HandoverRequest | None = None,
+        due_at: datetime | None = None,
+    ) -> OutboxMessage:
+        """`due_at`: not before then (a platform asked to wait); now by default."""
+        message = OutboxMessage(
+            user_id=user.id if user else None,
+            request_id=request.id if request else None,
+            channel=channel,
+            address=address,
+            body=body,
+            status="queued",
+            attempts=0,
+            due_at=due_at or now,
+            created_at=now,
+        )
+        self.session.add(message)
+        await self.session.flush()
+        return message
+
+    async def claim_due(self, worker: str, now: datetime, limit: int, lease: timedelta) -> list[OutboxMessage]:
+        """Take up to `limit` due messages for this worker only.
+
+        PostgreSQL skips rows another process has locked (FOR UPDATE SKIP LOCKED); SQLite drops
+        that clause, so the conditional UPDATE below is what keeps two processes apart there.
+        """
+        free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+        due = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == "queued", OutboxMessage.due_at <= now, free)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        if self.session.bind.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        ids = list(await self.session.scalars(due))
+        if not ids:
+            return []
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), free)
+            .values(claimed_by=worker, claimed_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        query = select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == worker)
+        return list(await self.session.scalars(query.order_by(OutboxMessage.id).execution_options(populate_existing=True)))
+
+    async def outbox_message(self, message_id: int) -> OutboxMessage | None:
+        return await self.session.get(OutboxMessage, message_id)
+
+    async def outbox_by_platform_id(self, channel: str, platform_message_id: str) -> OutboxMessage | None:
+        query = select(OutboxMessage).where(
+            OutboxMessage.channel == channel, OutboxMessage.platform_message_id == platform_message_id
+        )
+        return await self.session.scalar(query)
+
+    async def held_for(self, user_id: int) -> int:
+        query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.user_id == user_id, OutboxMessage.status == "held")
+        return int(await self.session.scalar(query) or 0)
+
+    async def release_held(self, user: User, now: datetime) -> int:
+        """The person wrote again: what was held for them goes out now."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.user_id == user.id, OutboxMessage.status == "held")
+            .values(status="queued", due_at=now, claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount
+
     async def forget(self, user: User) -> None:
         """Erase the person and everything linked to them (statistics hold no link)."""
+        await self.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
+        requests = select(HandoverRequest.id).where(HandoverRequest.user_id == user.id)
+        await self.session.execute(delete(HandoverMessage).where(HandoverMessage.request_id.in_(requests)))
+        await self.session.execute(delete(OutboxMessage).where(OutboxMessage.request_id.in_(requests)))
         await self.session.execute(delete(HandoverRequest).where(HandoverRequest.user_id == user.id))
         await self.session.execute(delete(User).where(User.id == user.id))
 
@@ -82,16 +247,22 @@ class Repository:
         return value
 
     async def first_delivery(self, channel: str, update_id: str, now: datetime) -> bool:
-        """Note an incoming update; False if it was noted before, by this process or another."""
-        try:
-            async with self.session.begin_nested():
-                self.session.add(SeenUpdate(channel=channel, update_id=update_id, seen_at=now))
-        except IntegrityError:
-            return False
-        return True
+        """Note an incoming update; False if it was noted before, by this process or another.
 
-    async def forget_seen_updates(self, before: datetime) -> int:
-        result = await self.session.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < before))
+        One INSERT … ON CONFLICT DO NOTHING (both databases have it), with no savepoint and no
+        ORM flush: it runs for every update the bot receives.
+        """
+        dialect_insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        statement = dialect_insert(SeenUpdate).values(channel=channel, update_id=update_id, seen_at=now).on_conflict_do_nothing()
+        result = await self.session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def forget_seen_updates(self, before: datetime, channel: str | None = None) -> int:
+        """Each channel prunes its own: platforms redeliver for different lengths of time."""
+        query = delete(SeenUpdate).where(SeenUpdate.seen_at < before)
+        if channel is not None:
+            query = query.where(SeenUpdate.channel == channel)
+        result = await self.session.execute(query)
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

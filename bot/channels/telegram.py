@@ -1,0 +1,247 @@
+"""The Telegram channel: python-telegram-bot handlers between Telegram updates and the engine.
+
+Private chats only: a person's conversation never happens in a group. The staff group
+(STAFF_CHAT_ID) gets through the screen for the staff side to handle; every other group is
+ignored. Nothing per person is kept here — PTB handles several updates at once, and a restart
+must lose nothing — so all state lives in the engine's database.
+
+Privacy: nothing here logs a message text, a name, a username or an id. The engine receives
+the Telegram ids and turns them into a pseudonym at once.
+"""
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from contextlib import AbstractAsyncContextManager, nullcontext, suppress
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, BotCommand, CallbackQuery, LinkPreviewOptions, Message, Update, User
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.channels.telegram_render import MAX_TEXT, html_text, inline_keyboard, split_text, telegram_length
+from bot.engine import Engine
+from bot.faq.model import FALLBACK_LANGUAGE, LANGUAGES
+from bot.i18n import Catalogs, Translator
+from bot.messages import InboundMessage, MessageKind, Reply
+from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+"""What the bot asks Telegram for: nothing it would only throw away."""
+COMMANDS = ("start", "menu", "language", "help", "privacy", "forget")
+PRIVATE = filters.ChatType.PRIVATE
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+"""A link preview shows a site's title and picture in big: not discreet, and not needed."""
+
+REMEMBER_UPDATES = timedelta(days=2)
+"""Telegram keeps an undelivered update for 24 hours; ids older than twice that are pruned."""
+PRUNE_EVERY = 1000
+"""Updates between two prunings of the remembered ids (and one at the first update)."""
+
+_ATTACHMENT_KINDS: tuple[tuple[str, MessageKind], ...] = (
+    ("sticker", "sticker"),
+    ("voice", "voice"),
+    ("audio", "voice"),
+    ("photo", "photo"),
+    ("video", "video"),
+    ("video_note", "video"),
+    ("animation", "video"),
+    ("document", "document"),
+    ("venue", "location"),
+    ("location", "location"),
+    ("contact", "contact"),
+)
+"""In this order: an animation also carries a document, a venue also carries a location."""
+
+
+def kind_of(message: Message) -> MessageKind:
+    if message.text is not None:
+        return "text"
+    return next((kind for attribute, kind in _ATTACHMENT_KINDS if getattr(message, attribute)), "other")
+
+
+def bot_commands(t: Translator) -> list[BotCommand]:
+    descriptions = {
+        "start": t.gettext("Start: welcome and choice of language"),
+        "menu": t.gettext("The topics I can answer"),
+        "language": t.gettext("Change the language"),
+        "help": t.gettext("How to use the bot"),
+        "privacy": t.gettext("What the bot keeps about you"),
+        "forget": t.gettext("Erase everything about you"),
+    }
+    return [BotCommand(command, descriptions[command]) for command in COMMANDS]
+
+
+async def publish_commands(bot: Bot, catalogs: Catalogs) -> None:
+    """The command menu in each language, by the language of the person's Telegram app; French otherwise."""
+    for lang in LANGUAGES:
+        await bot.set_my_commands(bot_commands(catalogs.translator(lang)), language_code=lang)
+    await bot.set_my_commands(bot_commands(catalogs.translator(FALLBACK_LANGUAGE)))
+
+
+class TelegramChannel:
+    def __init__(self, engine: Engine, storage: Storage, staff_chat_id: int | None):
+        self.engine = engine
+        self.storage = storage
+        self.staff_chat_id = staff_chat_id
+        self._updates_noted = 0
+        self._sqlite_writer = asyncio.Lock() if storage.engine.dialect.name == "sqlite" else None
+
+    def _database_turn(self) -> AbstractAsyncContextManager[object]:
+        """SQLite lets one transaction write at a time and makes the others poll for the lock,
+        sleeping up to 100 ms between tries: under load most of the time went there. Waiting
+        here instead is fair and wakes at once. PostgreSQL locks rows and needs no such turn."""
+        return self._sqlite_writer or nullcontext()
+
+    def register(self, application: Application) -> None:
+        """The handlers, in the way of PTB's examples; the screen runs first (group -1)."""
+        application.add_handler(TypeHandler(Update, self.screen), group=-1)
+        application.add_handler(CommandHandler(COMMANDS, self.on_text, filters=PRIVATE))
+        application.add_handler(MessageHandler(PRIVATE & filters.TEXT, self.on_text))
+        application.add_handler(MessageHandler(PRIVATE & filters.ATTACHMENT, self.on_attachment))
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_error_handler(self.on_error)
+
+    async def screen(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stops what is not for the conversation: other groups, and an update delivered a second time."""
+        chat = update.effective_chat
+        if chat is None or not (chat.type == ChatType.PRIVATE or chat.id == self.staff_chat_id):
+            raise ApplicationHandlerStop
+        if not await self._first_delivery(update.update_id):
+            log.info("An update delivered a second time was ignored.")
+            raise ApplicationHandlerStop
+
+    async def _first_delivery(self, update_id: int) -> bool:
+        now = self.engine.clock()
+        async with self._database_turn(), self.storage.unit() as repo:
+            first = await repo.first_delivery(CHANNEL, str(update_id), now)
+            if self._updates_noted % PRUNE_EVERY == 0:
+                await repo.forget_seen_updates(now - REMEMBER_UPDATES, CHANNEL)
+        self._updates_noted += 1
+        return first
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A question or a command; an edited message is answered as the question it now asks."""
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        await self._converse(update, context, "text", text=message.text)
+
+    async def on_attachment(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A sticker, a voice note, a photo…: the engine says, in the person's language, that it reads text."""
+        message = update.effective_message
+        assert message is not None
+        await self._converse(update, context, kind_of(message))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The query is answered (it stops the spinner on the button) and the choice shown while the engine works."""
+        query = update.callback_query
+        chat = update.effective_chat
+        if query is None or query.data is None or chat is None or chat.type != ChatType.PRIVATE:
+            return
+        await self._converse(update, context, "button", payload=query.data, meanwhile=(_answer(query), _mark_chosen(query)))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Logs without the update (it holds text and ids), and tells the person instead of leaving them waiting."""
+        if isinstance(context.error, Forbidden):
+            log.info("A reply was not delivered: the person has blocked the bot.")
+            return
+        log.error("Handling a Telegram update failed.", exc_info=context.error)
+        if not isinstance(update, Update) or update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+            return
+        t = self.engine.catalogs.translator(_app_language(update.effective_user))
+        with suppress(TelegramError):
+            await context.bot.send_message(
+                update.effective_chat.id,
+                html_text(t.gettext("Sorry, something went wrong on my side. Please write your message again in a moment.")),
+                parse_mode=ParseMode.HTML,
+            )
+
+    async def _converse(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        kind: MessageKind,
+        text: str = "",
+        payload: str | None = None,
+        meanwhile: tuple[Coroutine[Any, Any, None], ...] = (),
+    ) -> None:
+        """The engine's replies, sent in order; "typing" and the `meanwhile` calls go out while it works."""
+        user, chat = update.effective_user, update.effective_chat
+        assert user is not None and chat is not None
+        message = InboundMessage(
+            CHANNEL, external_id=str(user.id), address=str(chat.id), kind=kind, text=text, payload=payload,
+            edited=update.edited_message is not None,
+        )
+        side_calls = [asyncio.create_task(call) for call in (_show_typing(context.bot, chat.id), *meanwhile)]
+        try:
+            async with self._database_turn():
+                replies = await self.engine.handle(message)
+        finally:
+            await asyncio.gather(*side_calls)
+        for reply in replies:
+            await send_reply(context.bot, chat.id, reply)
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """One Reply as one or more messages; the buttons go with the last piece."""
+    pieces = split_text(reply.text)
+    keyboard = inline_keyboard(reply.quick_replies)
+    for number, piece in enumerate(pieces, start=1):
+        await bot.send_message(
+            chat_id,
+            html_text(piece),
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard if number == len(pieces) else None,
+            protect_content=reply.discreet,
+            link_preview_options=NO_PREVIEW,
+        )
+
+
+async def _mark_chosen(query: CallbackQuery) -> None:
+    """Writes the choice under the question and takes its buttons away, as a chat shows an answer.
+
+    The history then reads as a conversation, and a choice such as "Yes, erase everything"
+    cannot be pressed twice.
+    """
+    message = query.message
+    if not isinstance(message, Message) or message.text is None or message.reply_markup is None:
+        return
+    buttons = (button for row in message.reply_markup.inline_keyboard for button in row)
+    label = next((button.text for button in buttons if button.callback_data == query.data), None)
+    if label is None or telegram_length(f"{message.text}\n\n→ {label}") > MAX_TEXT:
+        return
+    with suppress(TelegramError):
+        await message.edit_text(
+            f"{message.text_html}\n\n→ {html_text(label)}", parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+        )
+
+
+async def _answer(query: CallbackQuery) -> None:
+    """Telegram refuses an answer that comes too late; the reply itself must still go out."""
+    with suppress(TelegramError):
+        await query.answer()
+
+
+async def _show_typing(bot: Bot, chat_id: int) -> None:
+    """Cosmetic: a failure here must not cost the person their answer."""
+    with suppress(TelegramError):
+        await bot.send_chat_action(chat_id, ChatAction.TYPING)
+
+
+def _app_language(user: User | None) -> str | None:
+    """The language of the person's Telegram app ("es", "ar-EG"…), for when the engine could not say."""
+    return user.language_code.split("-")[0] if user and user.language_code else None

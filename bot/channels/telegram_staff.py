@@ -1,0 +1,80 @@
+"""Telegram's side of the handover: delivering to people outside a reply, and the staff group.
+
+The staff group is a private supergroup with topics (STAFF_CHAT_ID): one topic per handover.
+Only allow-listed staff accounts can act there (the desk checks); the bot reads nothing else.
+"""
+
+import logging
+
+from telegram import Bot, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.channels.telegram import send_reply
+from bot.messages import Delivered, DeliveryResult, Reply, RetryLater, Undeliverable
+from handover.desk import Desk
+from handover.staff import StaffMessage
+
+log = logging.getLogger(__name__)
+
+TOPIC_NAME_MAX = 128
+"""Telegram's limit on a forum topic's name."""
+RETRY_AFTER_NETWORK_ERROR = 30.0
+
+
+class TelegramSender:
+    """The outbox's way to a person on Telegram (staff replies, notices)."""
+
+    def __init__(self, bot: Bot):
+        self.bot = bot
+
+    async def send(self, address: str, reply: Reply) -> DeliveryResult:
+        try:
+            await send_reply(self.bot, int(address), reply)
+        except RetryAfter as error:
+            return RetryLater(_seconds(error.retry_after))
+        except Forbidden:
+            return Undeliverable("blocked")
+        except BadRequest:
+            return Undeliverable("invalid")
+        except (TimedOut, NetworkError):
+            return RetryLater(RETRY_AFTER_NETWORK_ERROR)
+        return Delivered()
+
+    async def announce_held(self, address: str, lang: str) -> DeliveryResult:
+        """Telegram has no window: nothing is ever held."""
+        return Delivered()
+
+
+class TelegramStaffRoom:
+    """The staff group, one forum topic per handover."""
+
+    def __init__(self, bot: Bot, chat_id: int):
+        self.bot = bot
+        self.chat_id = chat_id
+
+    async def open_topic(self, title: str) -> int:
+        topic = await self.bot.create_forum_topic(self.chat_id, title[:TOPIC_NAME_MAX])
+        return topic.message_thread_id
+
+    async def post(self, thread_id: int | None, text: str) -> None:
+        await self.bot.send_message(self.chat_id, text, message_thread_id=thread_id)
+
+
+def register_staff_group(application: Application, chat_id: int, desk: Desk) -> None:
+    """What staff write in the group goes to the desk; the desk ignores anyone not allow-listed."""
+
+    async def on_staff_message(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        sender = update.effective_user
+        if message is None or sender is None or not message.text:
+            return
+        thread = message.message_thread_id if message.is_topic_message else None
+        await desk.on_staff_message(StaffMessage(sender.id, thread, message.text, edited=update.edited_message is not None))
+
+    staff_text = filters.Chat(chat_id) & filters.TEXT
+    application.add_handler(MessageHandler(staff_text & filters.UpdateType.MESSAGES, on_staff_message))
+
+
+def _seconds(retry_after: object) -> float:
+    return retry_after.total_seconds() if hasattr(retry_after, "total_seconds") else float(retry_after)  # type: ignore[arg-type]

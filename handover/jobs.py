@@ -1,0 +1,52 @@
+"""What the bot does by itself, on a clock: permanence announcements and erasing old text."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.storage import Storage
+from handover.desk import Desk
+from handover.schedule import Schedule
+
+log = logging.getLogger(__name__)
+
+ANNOUNCE_OPENING_WITHIN = timedelta(minutes=30)
+"""A bot started late in a permanence still posts the queue, once."""
+REMIND_BEFORE_END = timedelta(minutes=15)
+EVERY = 60.0
+
+
+async def announce_permanence(desk: Desk, storage: Storage, schedule: Schedule, now: datetime) -> None:
+    """At the start of a permanence, the waiting queue; near its end, what is still open.
+
+    Every bot process runs this; the announcements table lets only the first one post.
+    """
+    current = schedule.current(now)
+    if current is None:
+        return
+    t = desk.t
+    async with storage.unit() as repo:
+        if now - current.start <= ANNOUNCE_OPENING_WITHIN and await repo.announce_once("opening", current.start):
+            await desk.post_queue(repo, t.gettext("The permanence is open until {end}. Conversations waiting:", end=f"{current.end:%H:%M}"))
+        if current.end - now <= REMIND_BEFORE_END and await repo.announce_once("closing", current.end):
+            await desk.post_queue(repo, t.gettext("The permanence ends at {end}. Still open:", end=f"{current.end:%H:%M}"))
+    desk.wake()
+
+
+async def erase_old_text(storage: Storage, retention_days: int, now: datetime) -> int:
+    async with storage.unit() as repo:
+        return await repo.erase_closed_before(now - timedelta(days=retention_days))
+
+
+async def run(desk: Desk, storage: Storage, schedule: Schedule | None, retention_days: int, clock: Callable[[], datetime]) -> None:
+    while True:
+        try:
+            if schedule is not None:
+                await announce_permanence(desk, storage, schedule, clock())
+            erased = await erase_old_text(storage, retention_days, clock())
+            if erased:
+                log.info("Erased the text of %d closed handovers (retention %d days).", erased, retention_days)
+        except Exception as error:  # the database may be restarting: the next round tries again
+            log.warning("A scheduled job failed (%s); trying again in a minute.", type(error).__name__)
+        await asyncio.sleep(EVERY)

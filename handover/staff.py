@@ -1,0 +1,37 @@
+"""The staff side's contract: the room where staff follow handovers, and who the staff are."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class StaffRoom(Protocol):
+    """The staff group: one topic per handover (Telegram forum topics)."""
+
+    async def open_topic(self, title: str) -> int:
+        """Create a topic and return its thread id."""
+        ...
+
+    async def post(self, thread_id: int | None, text: str) -> None:
+        """Post in a topic, or in the group's general topic when `thread_id` is None."""
+        ...
+
+
+@dataclass(frozen=True)
+class StaffMessage:
+    """Something a staff member wrote in the staff group."""
+
+    staff_id: int
+    thread_id: int | None
+    text: str
+    edited: bool = False
+
+
+def parse_staff_ids(value: str) -> dict[int, str]:
+    """'111:Sam,222:Lou' → {111: 'Sam', 222: 'Lou'}; raises ValueError with a readable reason."""
+    staff: dict[int, str] = {}
+    for pair in filter(None, (p.strip() for p in value.split(","))):
+        account, _, alias = pair.partition(":")
+        if not account.strip().lstrip("-").isdigit() or not alias.strip():
+            raise ValueError(f"'{pair}' is not telegram_id:alias (e.g. 111:Sam)")
+        staff[int(account)] = alias.strip()
+    return staff

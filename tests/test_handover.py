@@ -1,0 +1,355 @@
+"""The handover desk and its outbox, with a staff room and a person's channel recorded in memory.
+
+The real Telegram staff group is exercised in the Telegram end-to-end tests; here the rules:
+who may act, what reaches whom, what survives a restart, what is erased.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import attach_handover
+from bot.engine import Engine, payloads
+from bot.messages import Delivered, InboundMessage, OutsideWindow, Reply, RetryLater, Undeliverable
+from bot.storage import Storage, connect, upgrade
+from bot.storage.models import HandoverMessage, HandoverRequest, OutboxMessage, User
+from handover import jobs
+from handover.schedule import load_schedule
+from handover.staff import StaffMessage
+
+SAM, LOU, STRANGER = 111, 222, 999
+PERSON = "5550001"
+
+
+@dataclass
+class FakeStaffRoom:
+    topics: dict[int, str] = field(default_factory=dict)
+    posts: list[tuple[int | None, str]] = field(default_factory=list)
+
+    async def open_topic(self, title: str) -> int:
+        thread = 1000 + len(self.topics)
+        self.topics[thread] = title
+        return thread
+
+    async def post(self, thread_id: int | None, text: str) -> None:
+        self.posts.append((thread_id, text))
+
+    def texts(self, thread_id: int | None = None) -> list[str]:
+        return [text for thread, text in self.posts if thread == thread_id]
+
+
+@dataclass
+class FakeSender:
+    sent: list[tuple[str, Reply]] = field(default_factory=list)
+    results: list = field(default_factory=list)
+    announced: list[str] = field(default_factory=list)
+
+    async def send(self, address: str, reply: Reply):
+        result = self.results.pop(0) if self.results else Delivered()
+        if isinstance(result, Delivered):
+            self.sent.append((address, reply))
+        return result
+
+    async def announce_held(self, address: str, lang: str):
+        self.announced.append(lang)
+        return Delivered()
+
+
+@pytest.fixture
+def room() -> FakeStaffRoom:
+    return FakeStaffRoom()
+
+
+@pytest.fixture
+def person() -> FakeSender:
+    return FakeSender()
+
+
+@pytest.fixture
+def desk_and_outbox(engine: Engine, room, person):
+    return attach_handover(engine, {"telegram": person}, room, {SAM: "Sam", LOU: "Lou"}, "fr")
+
+
+@pytest.fixture
+def outbox(desk_and_outbox):
+    return desk_and_outbox[1]
+
+
+@pytest.fixture
+def desk(desk_and_outbox):
+    return desk_and_outbox[0]
+
+
+async def deliver(outbox) -> None:
+    while await outbox.deliver_due():
+        pass
+
+
+async def write(engine: Engine, text: str = "", payload: str | None = None, who: str = PERSON) -> list[Reply]:
+    kind = "button" if payload else "text"
+    return await engine.handle(InboundMessage("telegram", who, who, kind=kind, text=text, payload=payload))
+
+
+async def ask_for_a_person(engine, outbox, room, text: str = "je voudrais parler a une personne de l'equipe") -> int:
+    await write(engine, text)
+    await deliver(outbox)
+    return next(iter(room.topics))
+
+
+async def staff_says(desk, text: str, thread: int | None, who: int = SAM, edited: bool = False) -> None:
+    await desk.on_staff_message(StaffMessage(who, thread, text, edited))
+
+
+async def test_a_handover_opens_a_topic_named_by_pseudonym_language_and_reason(engine, outbox, room):
+    thread = await ask_for_a_person(engine, outbox, room)
+    pseudonym = engine.pseudonym_of("telegram", PERSON)
+    assert room.topics[thread] == f"{pseudonym} · fr · asked for a person"
+    summary = room.texts(thread)[0]
+    assert pseudonym in summary and "je voudrais parler a une personne" in summary
+
+
+async def test_staff_never_see_the_persons_channel_id(engine, outbox, room, desk):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await write(engine, "je suis encore la")
+    await staff_says(desk, "/claim", thread)
+    await deliver(outbox)
+    everything = " ".join(room.topics.values()) + " ".join(text for _, text in room.posts)
+    assert PERSON not in everything
+
+
+async def test_a_staff_reply_reaches_the_person_without_the_staff_name(engine, outbox, room, desk, person):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "Bonjour, je suis là. Comment puis-je aider ?", thread)
+    await deliver(outbox)
+    address, reply = person.sent[-1]
+    assert address == PERSON and reply.text == "Bonjour, je suis là. Comment puis-je aider ?"
+    assert "Sam" not in reply.text
+
+
+async def test_the_first_staff_reply_takes_the_conversation(engine, outbox, room, desk, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "Bonjour", thread, who=LOU)
+    async with storage.unit() as repo:
+        request = await repo.request_in_thread(thread)
+    assert (request.status, request.staff_alias) == ("active", "Lou")
+
+
+async def test_claim_tells_the_person_and_a_second_claim_is_refused(engine, outbox, room, desk, person, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "/claim", thread, who=SAM)
+    await staff_says(desk, "/claim", thread, who=LOU)
+    await deliver(outbox)
+    assert "Sam" in room.texts(thread)[1] and "Sam" in room.texts(thread)[2]
+    assert len(person.sent) == 1
+    async with storage.unit() as repo:
+        assert (await repo.request_in_thread(thread)).staff_alias == "Sam"
+
+
+async def test_close_tells_the_person_who_can_come_back(engine, outbox, room, desk, person, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "/close", thread)
+    await deliver(outbox)
+    assert person.sent and person.sent[-1][1].lang == "fr"
+    async with storage.unit() as repo:
+        assert (await repo.request_in_thread(thread)).status == "closed"
+    replies = await write(engine, "c koi la prep")
+    assert replies and replies[0].text
+
+
+async def test_someone_not_on_the_allow_list_can_do_nothing(engine, outbox, room, desk, person, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    posts_before = len(room.posts)
+    for text in ("/claim", "/close", "/faq prep.info", "/block spam", "hello from outside", "/queue"):
+        await staff_says(desk, text, thread, who=STRANGER)
+    await staff_says(desk, "/queue", None, who=STRANGER)
+    await deliver(outbox)
+    assert len(room.posts) == posts_before and person.sent == []
+    async with storage.unit() as repo:
+        assert (await repo.request_in_thread(thread)).status == "waiting"
+
+
+async def test_a_note_is_kept_and_never_sent(engine, outbox, room, desk, person, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "/note a deja eu un TPE en mars", thread)
+    await deliver(outbox)
+    assert person.sent == []
+    async with storage.unit() as repo:
+        notes = (await repo.session.scalars(select(HandoverMessage).where(HandoverMessage.author == "note"))).all()
+    assert notes[0].text == "a deja eu un TPE en mars"
+
+
+async def test_faq_command_sends_the_answer_in_the_persons_language(engine, outbox, room, desk, person, faq):
+    thread = await ask_for_a_person(engine, outbox, room, "quiero hablar con una persona del equipo por favor")
+    await staff_says(desk, "/faq prep.access", thread)
+    await deliver(outbox)
+    assert person.sent[-1][1].text == faq.answer("prep.access", "es")
+
+
+async def test_while_staff_answer_the_bot_relays_instead_of_answering(engine, outbox, room, desk):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "/claim", thread)
+    replies = await write(engine, "c koi la prep")
+    await deliver(outbox)
+    assert replies == []
+    assert any("c koi la prep" in text for text in room.texts(thread))
+
+
+async def test_while_staff_answer_a_crisis_still_gets_the_contacts(engine, outbox, room, desk, faq):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "/claim", thread)
+    replies = await write(engine, "je veux mourir")
+    assert replies[0].text == faq.answer("crisis.self_harm", "fr")
+
+
+async def test_a_crisis_in_a_conversation_already_queued_is_flagged_in_its_topic(engine, outbox, room, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await write(engine, "un client me frappe au secours")
+    await deliver(outbox)
+    assert any("crisis.violence" in text for text in room.texts(thread))
+    async with storage.unit() as repo:
+        assert (await repo.request_in_thread(thread)).priority == 10
+
+
+async def test_blocked_people_are_ignored(engine, outbox, room, desk):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "/block insultes répétées", thread)
+    assert await write(engine, "bonjour") == []
+
+
+async def test_if_the_person_blocked_the_bot_the_topic_says_so(engine, outbox, room, desk, person):
+    thread = await ask_for_a_person(engine, outbox, room)
+    person.results = [Undeliverable("blocked")]
+    await staff_says(desk, "Vous êtes là ?", thread)
+    await deliver(outbox)
+    assert any("bloqué" in text or "blocked" in text for text in room.texts(thread))
+
+
+async def test_a_busy_platform_is_retried_until_delivered(engine, outbox, room, desk, person, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    person.results = [RetryLater(0)]
+    await staff_says(desk, "Vous êtes là ?", thread)
+    await deliver(outbox)
+    assert [r.text for _, r in person.sent] == ["Vous êtes là ?"]
+
+
+async def test_a_closed_whatsapp_window_holds_the_reply_until_the_person_writes(engine, outbox, room, desk, person, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    person.results = [OutsideWindow()]
+    await staff_says(desk, "Voici la réponse", thread)
+    await deliver(outbox)
+    assert person.sent == [] and person.announced == ["fr"]
+    await write(engine, "re bonjour")
+    await deliver(outbox)
+    assert [r.text for _, r in person.sent] == ["Voici la réponse"]
+
+
+async def test_a_restart_between_the_message_and_the_staff_reply_loses_nothing(tmp_path, faq, nlu, catalogs):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+    room, person = FakeStaffRoom(), FakeSender()
+
+    async def running() -> tuple[Engine, object, object, Storage]:
+        storage = Storage(connect(url))
+        await upgrade(storage.engine)
+        engine = Engine(storage, faq, nlu, catalogs, "test-key-test-key")
+        desk, outbox = attach_handover(engine, {"telegram": person}, room, {SAM: "Sam"}, "fr")
+        return engine, desk, outbox, storage
+
+    engine, desk, outbox, storage = await running()
+    await write(engine, "je voudrais parler a une personne de l'equipe")
+    await storage.close()  # the bot stops before the outbox ran
+    engine, desk, outbox, storage = await running()
+    await deliver(outbox)
+    thread = next(iter(room.topics))
+    await staff_says(desk, "Bonjour !", thread)
+    await storage.close()  # and again before the reply went out
+    engine, desk, outbox, storage = await running()
+    await deliver(outbox)
+    await storage.close()
+    assert [r.text for _, r in person.sent] == ["Bonjour !"]
+
+
+async def test_forget_erases_open_handovers_and_tells_the_topic(engine, outbox, room, desk, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await write(engine, "/forget")
+    await write(engine, payload=payloads.FORGET_YES)
+    await deliver(outbox)
+    async with storage.unit() as repo:
+        assert (await repo.session.scalars(select(HandoverRequest))).all() == []
+        assert (await repo.session.scalars(select(HandoverMessage))).all() == []
+        assert (await repo.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id.is_not(None)))).all() == []
+    assert "/forget" in room.texts(thread)[-1]
+
+
+async def test_the_waiting_queue_is_posted_once_when_the_permanence_opens(engine, outbox, room, desk, storage, tmp_path):
+    path = tmp_path / "schedule.yml"
+    path.write_text('timezone: Europe/Brussels\nweekly:\n  - {day: tuesday, start: "14:00", end: "18:00"}\n')
+    schedule = load_schedule(path)
+    await ask_for_a_person(engine, outbox, room)
+    opening = datetime(2026, 12, 1, 13, 2, tzinfo=UTC)  # 14:02 in Brussels
+    await jobs.announce_permanence(desk, storage, schedule, opening)
+    await jobs.announce_permanence(desk, storage, schedule, opening + timedelta(minutes=1))  # another process
+    await deliver(outbox)
+    queue_posts = [text for text in room.texts(None) if engine.pseudonym_of("telegram", PERSON) in text]
+    assert len(queue_posts) == 1
+
+
+async def test_text_of_closed_handovers_is_erased_after_the_retention_period(engine, outbox, room, desk, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "/close", thread)
+    later = engine.clock() + timedelta(days=31)
+    assert await jobs.erase_old_text(storage, 30, later) == 1
+    async with storage.unit() as repo:
+        request = await repo.request_in_thread(thread)
+        assert request.text is None
+        assert (await repo.session.scalars(select(HandoverMessage))).all() == []
+
+
+async def test_two_staff_members_claiming_at_once_only_one_wins(database_url):
+    storage = Storage(connect(database_url))
+    await upgrade(storage.engine)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    async with storage.unit() as repo:
+        user, _ = await repo.user_for_message("PSEUDO12", "telegram", "1", now)
+        request = await repo.add_handover_request(user, "asked for a person", 0, None, now)
+    async with storage.unit() as first, storage.unit() as second:
+        won = [await first.claim_request(await first.request(request.id), "Sam", now)]
+    async with storage.unit() as second:
+        won.append(await second.claim_request(await second.request(request.id), "Lou", now))
+    await storage.close()
+    assert won == [True, False]
+
+
+async def test_two_outbox_workers_never_take_the_same_message(database_url):
+    """One after the other everywhere; at the very same time on PostgreSQL (SKIP LOCKED).
+
+    (SQLite lets one writer at a time: the second worker waits for the first to commit, which
+    the sequential case covers.)
+    """
+    storage = Storage(connect(database_url))
+    await upgrade(storage.engine)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    lease = timedelta(seconds=60)
+    async with storage.unit() as repo:
+        for n in range(10):
+            await repo.enqueue("telegram", "1", {"text": str(n), "lang": "fr"}, now)
+    if database_url.startswith("postgresql"):
+        async with storage.unit() as first:
+            taken_first = await first.claim_due("worker-a", now, 6, lease)
+            async with storage.unit() as second:
+                taken_second = await second.claim_due("worker-b", now, 6, lease)
+    else:
+        async with storage.unit() as first:
+            taken_first = await first.claim_due("worker-a", now, 6, lease)
+        async with storage.unit() as second:
+            taken_second = await second.claim_due("worker-b", now, 6, lease)
+    await storage.close()
+    ids_first, ids_second = {m.id for m in taken_first}, {m.id for m in taken_second}
+    assert len(ids_first) == 6 and len(ids_second) == 4 and not ids_first & ids_second
+
+
+@pytest.mark.parametrize("user_field", ["pseudonym"])
+def test_user_table_has_no_column_for_a_name_or_number(user_field):
+    columns = {c.name for c in User.__table__.columns}
+    assert user_field in columns and not columns & {"username", "first_name", "phone", "telegram_id", "wa_id"}

@@ -1,0 +1,83 @@
+"""`outreach-bot run` as the team starts it: a process of its own, stopped by a signal."""
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+
+import pytest
+
+from bot.app import start
+from bot.cli import main
+from bot.service import serve
+from bot.settings import SettingsError
+from fakes.running import bot_settings
+from fakes.telegram_api import Person
+
+NADIA = Person(987_654_321, first_name="Nadiaprivate", username="nadia_secret_handle", language_code="fr")
+QUESTION = "c koi la prep exactement svp"
+
+
+async def test_outreach_bot_run_answers_start_and_logs_no_text_name_or_id(bot_api, tmp_path):
+    log_file = tmp_path / "bot.log"
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": bot_api.token,
+        "TELEGRAM_API_BASE_URL": bot_api.url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        "LOG_LEVEL": "DEBUG",
+        "FAQ_RELOAD_SECONDS": "0",
+    }
+    with log_file.open("w") as log:
+        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path, stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 90
+            while not bot_api.calls_to("getUpdates"):
+                assert process.returncode is None and time.monotonic() < deadline, log_file.read_text()
+                await asyncio.sleep(0.05)
+            bot_api.message(NADIA, "/start")
+            bot_api.message(NADIA, QUESTION)
+            await bot_api.settle()
+        finally:
+            process.send_signal(signal.SIGTERM)
+            returncode = await asyncio.wait_for(process.wait(), 30)
+
+    logs = log_file.read_text()
+    assert returncode == 0, logs
+    assert bot_api.texts(NADIA.id)[0].startswith("Bonjour et bienvenue")
+    assert "running (long polling)" in logs
+    for private in (str(NADIA.id), NADIA.first_name, NADIA.username, QUESTION, "Bonjour", bot_api.token.split(":")[1]):
+        assert private not in logs
+
+
+def test_run_without_a_token_stops_with_one_sentence(monkeypatch, capsys):
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["run"]) == 2
+    error = capsys.readouterr().err
+    assert "TELEGRAM_BOT_TOKEN" in error and error.count("\n") == 1 and "Traceback" not in error
+
+
+async def stop_reason(settings, faq, nlu) -> str:
+    app = await start(settings, (faq, nlu))
+    try:
+        with pytest.raises(SettingsError) as error:
+            await serve(settings, app, asyncio.Event())
+    finally:
+        await app.close()
+    return str(error.value)
+
+
+async def test_a_token_the_bot_api_refuses_is_one_sentence(bot_api, tmp_path, faq, nlu):
+    settings = bot_settings(bot_api, f"sqlite:///{tmp_path / 'bot.sqlite3'}", telegram_bot_token="1:refused-token")
+    reason = await stop_reason(settings, faq, nlu)
+    assert "TELEGRAM_BOT_TOKEN" in reason and "\n" not in reason
+
+
+async def test_an_unreachable_bot_api_is_one_sentence(bot_api, tmp_path, faq, nlu):
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    settings = bot_settings(bot_api, f"sqlite:///{tmp_path / 'bot.sqlite3'}", telegram_api_base_url=closed)
+    reason = await stop_reason(settings, faq, nlu)
+    assert "TELEGRAM_API_BASE_URL" in reason and closed in reason and "\n" not in reason
