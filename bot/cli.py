@@ -78,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
 
     handover = commands.add_parser("handover", help="the permanence and the handover queue").add_subparsers(metavar="ACTION", required=True)
     handover.add_parser("schedule", help="is the permanence open now, and the next openings").set_defaults(command=_handover_schedule)
+    handover.add_parser("queue", help="the conversations waiting for the team or in progress").set_defaults(command=_handover_queue)
 
     db = commands.add_parser("db", help="the database").add_subparsers(metavar="ACTION", required=True)
     db.add_parser("upgrade", help="apply the database migrations").set_defaults(command=_db_upgrade)
@@ -233,6 +234,36 @@ def _handover_schedule(settings: Settings, _args: argparse.Namespace) -> int:
     print("Next openings:")
     for opening in schedule.next_openings(now, count=5):
         print(f"  {describe(opening.start, 'en', schedule.timezone)} – {opening.end:%H:%M}")
+    return 0
+
+
+def _handover_queue(settings: Settings, _args: argparse.Namespace) -> int:
+    """Pseudonyms only, as in the staff group: this may be read over someone's shoulder."""
+    from datetime import UTC, datetime
+
+    from bot.storage import Storage, connect, upgrade
+
+    async def run() -> list[str]:
+        storage = Storage(connect(settings.database_url))
+        try:
+            await upgrade(storage.engine)
+            async with storage.unit() as repo:
+                lines = []
+                for request in await repo.open_requests():
+                    user = await repo.user_by_id(request.user_id)
+                    waited = datetime.now(UTC) - request.created_at.replace(tzinfo=request.created_at.tzinfo or UTC)
+                    pseudonym, language = (user.pseudonym, user.language or "?") if user else ("?", "?")
+                    lines.append(
+                        f"{pseudonym:<10} {language:<3} {request.reason:<22} "
+                        f"priority {request.priority:<3} {request.status:<8} {int(waited.total_seconds() // 60)} min"
+                        f"{'' if request.staff_thread_id else '  (no staff topic yet)'}"
+                    )
+                return lines
+        finally:
+            await storage.close()
+
+    lines = asyncio.run(run())
+    print("\n".join(lines) if lines else "Nobody is waiting.")
     return 0
 
 

@@ -20,7 +20,9 @@ from telegram.ext import Application
 from bot.app import App, start
 from bot.channels.telegram import ALLOWED_UPDATES, publish_commands
 from bot.channels.telegram_app import bot_api_urls, build_application
+from bot.channels.telegram_staff import TelegramSender, TelegramStaffRoom, register_staff_group
 from bot.channels.whatsapp import WhatsAppChannel
+from bot.messages import PersonSender
 from bot.settings import Settings, SettingsError, require_telegram_token
 from bot.web import create_web_app, listen, web_server
 
@@ -64,6 +66,7 @@ async def serve(settings: Settings, app: App, stop: asyncio.Event) -> None:
     routes = whatsapp.routes() if whatsapp is not None else []
     try:
         async with application:
+            start_staff_side(settings, app, application, whatsapp)
             await publish_commands(application.bot, app.engine.catalogs)
             if settings.webhook_url is None:
                 async with _serving(create_web_app(application, None, routes), listening):
@@ -83,6 +86,25 @@ async def serve(settings: Settings, app: App, stop: asyncio.Event) -> None:
             listening.close()
         if whatsapp is not None:
             await whatsapp.aclose()
+
+
+def start_staff_side(settings: Settings, app: App, application: Application, whatsapp: WhatsAppChannel | None) -> None:
+    """The outbox reaches people on every channel; the staff group follows each handover.
+
+    The outbox runs even without a staff group: staff replies aside, it also delivers what a
+    platform could not take at once.
+    """
+    senders: dict[str, PersonSender] = {"telegram": TelegramSender(application.bot)}
+    if whatsapp is not None:
+        senders["whatsapp"] = whatsapp.sender
+    room = TelegramStaffRoom(application.bot, settings.staff_chat_id) if settings.staff_chat_id is not None else None
+    outbox = app.start_handover(senders, room)
+    if whatsapp is not None:
+        whatsapp.outbox = outbox
+    if settings.staff_chat_id is not None and app.engine.desk is not None:
+        register_staff_group(application, settings.staff_chat_id, app.engine.desk)
+    else:
+        log.warning("No STAFF_CHAT_ID: handovers wait in the database (outreach-bot handover queue lists them).")
 
 
 async def _poll(application: Application, stop: asyncio.Event) -> None:

@@ -353,3 +353,25 @@ async def test_two_outbox_workers_never_take_the_same_message(database_url):
 def test_user_table_has_no_column_for_a_name_or_number(user_field):
     columns = {c.name for c in User.__table__.columns}
     assert user_field in columns and not columns & {"username", "first_name", "phone", "telegram_id", "wa_id"}
+
+
+def test_the_queue_command_lists_pseudonyms_never_ids(tmp_path, monkeypatch, capsys):
+    import asyncio
+
+    from bot.cli import main
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'queue.sqlite3'}"
+
+    async def one_waiting() -> None:
+        storage = Storage(connect(url))
+        await upgrade(storage.engine)
+        async with storage.unit() as repo:
+            user, _ = await repo.user_for_message("PSEUDO12", "telegram", PERSON, datetime.now(UTC))
+            await repo.add_handover_request(user, "crisis.violence", 10, "texte", datetime.now(UTC))
+        await storage.close()
+
+    asyncio.run(one_waiting())
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["handover", "queue"]) == 0
+    out = capsys.readouterr().out
+    assert "PSEUDO12" in out and "crisis.violence" in out and PERSON not in out and "texte" not in out

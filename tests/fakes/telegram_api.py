@@ -74,6 +74,8 @@ class Person:
 
 
 class FakeBotApi:
+    """One server per test (the `bot_api` fixture) or per benchmark run; all its state is in memory."""
+
     def __init__(self, token: str = TOKEN):
         self.token = token
         self.calls: list[Call] = []
@@ -82,6 +84,8 @@ class FakeBotApi:
         self.pushed: dict[int, dict[str, Any]] = {}
         """Every update pushed, by id: a test pushes one again to play a redelivery."""
         self.webhook: dict[str, Any] | None = None
+        self.created_topics: list[int] = []
+        """The thread ids of the forum topics the bot created, in order."""
         self._pending: list[dict[str, Any]] = []
         self._delivered: set[int] = set()
         self._failures: dict[str, list[tuple[int, str, int | None]]] = defaultdict(list)
@@ -273,6 +277,14 @@ class FakeBotApi:
             async with condition:
                 condition.notify_all()
         return message
+
+    async def _createForumTopic(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A topic in a supergroup with topics; its thread id is the id of its first service message."""
+        if not 1 <= len(params["name"]) <= 128:
+            raise BadRequest("Bad Request: TOPIC_NAME_INVALID")
+        thread = self._message_id()
+        self.created_topics.append(thread)
+        return {"message_thread_id": thread, "name": params["name"], "icon_color": 7322096}
 
     async def _editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._messages.get(params.get("message_id"))  # type: ignore[arg-type]
