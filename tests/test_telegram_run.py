@@ -1,11 +1,7 @@
 """`outreach-bot run` as the team starts it: a process of its own, stopped by a signal."""
 
 import asyncio
-import os
-import signal
 import socket
-import sys
-import time
 
 import pytest
 
@@ -13,7 +9,7 @@ from bot.app import start
 from bot.cli import main
 from bot.service import serve
 from bot.settings import SettingsError
-from fakes.running import bot_settings
+from fakes.running import bot_process, bot_settings
 from fakes.telegram_api import Person
 
 NADIA = Person(987_654_321, first_name="Nadiaprivate", username="nadia_secret_handle", language_code="fr")
@@ -21,35 +17,16 @@ QUESTION = "c koi la prep exactement svp"
 
 
 async def test_outreach_bot_run_answers_start_and_logs_no_text_name_or_id(bot_api, tmp_path):
-    log_file = tmp_path / "bot.log"
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": bot_api.token,
-        "TELEGRAM_API_BASE_URL": bot_api.url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-        "LOG_LEVEL": "DEBUG",
-        "FAQ_RELOAD_SECONDS": "0",
-    }
-    with log_file.open("w") as log:
-        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path, stdout=log, stderr=log)
-        try:
-            deadline = time.monotonic() + 90
-            while not bot_api.calls_to("getUpdates"):
-                assert process.returncode is None and time.monotonic() < deadline, log_file.read_text()
-                await asyncio.sleep(0.05)
-            bot_api.message(NADIA, "/start")
-            bot_api.message(NADIA, QUESTION)
-            await bot_api.settle()
-        finally:
-            process.send_signal(signal.SIGTERM)
-            returncode = await asyncio.wait_for(process.wait(), 30)
+    async with bot_process(bot_api, tmp_path) as running:
+        bot_api.message(NADIA, "/start")
+        bot_api.message(NADIA, QUESTION)
+        await bot_api.settle()
 
-    logs = log_file.read_text()
-    assert returncode == 0, logs
+    assert running.returncode == 0, running.logs
     assert bot_api.texts(NADIA.id)[0].startswith("Bonjour et bienvenue")
-    assert "running (long polling)" in logs
+    assert "running (long polling)" in running.logs
     for private in (str(NADIA.id), NADIA.first_name, NADIA.username, QUESTION, "Bonjour", bot_api.token.split(":")[1]):
-        assert private not in logs
+        assert private not in running.logs
 
 
 def test_run_without_a_token_stops_with_one_sentence(monkeypatch, capsys):

@@ -1,11 +1,6 @@
 """`outreach-bot run` with the WhatsApp settings: the webhook on the bot's own web server, answers through the Graph API address set."""
 
-import asyncio
 import json
-import os
-import signal
-import sys
-import time
 
 import httpx
 import pytest
@@ -14,7 +9,7 @@ from bot.channels.whatsapp import SIGNATURE_HEADER, WEBHOOK_PATH
 from bot.settings import SettingsError, load_settings
 from bot.web import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
 from fakes.graph_api import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, TEMPLATE_NAME, VERIFY_TOKEN, VERSION, WaPerson
-from fakes.running import bot_settings, running_bot
+from fakes.running import bot_process, bot_settings, running_bot
 from test_telegram_webhook import free_port
 
 NADIA = WaPerson("32470999888", name="Nadia Private")
@@ -42,34 +37,14 @@ async def post_signed(client: httpx.AsyncClient, graph_api, payload: dict) -> ht
 async def test_outreach_bot_run_answers_a_signed_whatsapp_message_and_logs_no_number_name_or_text(bot_api, graph_api, tmp_path):
     """Telegram by long polling; the web server runs for WhatsApp alone."""
     port = free_port()
-    log_file = tmp_path / "bot.log"
-    env = {
-        **os.environ,
-        **whatsapp_environment(graph_api.url),
-        "TELEGRAM_BOT_TOKEN": bot_api.token,
-        "TELEGRAM_API_BASE_URL": bot_api.url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-        "HTTP_PORT": str(port),
-        "LOG_LEVEL": "DEBUG",
-        "FAQ_RELOAD_SECONDS": "0",
-    }
-    with log_file.open("w") as log:
-        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path, stdout=log, stderr=log)
-        try:
-            deadline = time.monotonic() + 90
-            while not bot_api.calls_to("getUpdates"):
-                assert process.returncode is None and time.monotonic() < deadline, log_file.read_text()
-                await asyncio.sleep(0.05)
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-                forged = await client.post(WEBHOOK_PATH, json=graph_api.message(NADIA, QUESTION), headers={SIGNATURE_HEADER: "sha256=" + "0" * 64})
-                answered = await post_signed(client, graph_api, graph_api.message(NADIA, QUESTION))
-            await graph_api.wait_sent(NADIA, 2)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            returncode = await asyncio.wait_for(process.wait(), 30)
+    async with bot_process(bot_api, tmp_path, HTTP_PORT=str(port), **whatsapp_environment(graph_api.url)) as running:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            forged = await client.post(WEBHOOK_PATH, json=graph_api.message(NADIA, QUESTION), headers={SIGNATURE_HEADER: "sha256=" + "0" * 64})
+            answered = await post_signed(client, graph_api, graph_api.message(NADIA, QUESTION))
+        await graph_api.wait_sent(NADIA, 2)
 
-    logs = log_file.read_text()
-    assert returncode == 0, logs
+    logs = running.logs
+    assert running.returncode == 0, logs
     assert (forged.status_code, answered.status_code) == (403, 200)
     assert graph_api.texts(NADIA)[0].startswith("Voici l'essentiel")
     assert "WhatsApp webhook is listening" in logs

@@ -1,8 +1,14 @@
 """The real Telegram application, run as `outreach-bot run` runs it, against the fake Bot API."""
 
 import asyncio
+import os
+import signal
+import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 from bot.app import App, start
 from bot.faq.model import Faq
@@ -33,3 +39,42 @@ async def running_bot(api: FakeBotApi, settings: Settings, knowledge: tuple[Faq,
         stop.set()
         await serving
         await app.close()
+
+
+@dataclass
+class BotProcess:
+    log_file: Path
+    returncode: int | None = None
+
+    @property
+    def logs(self) -> str:
+        return self.log_file.read_text()
+
+
+@asynccontextmanager
+async def bot_process(api: FakeBotApi, workdir: Path, **environment: str) -> AsyncIterator[BotProcess]:
+    """`outreach-bot run` in a process of its own, at LOG_LEVEL=DEBUG, until SIGTERM stops it.
+
+    The block starts once the bot polls the Bot API; `returncode` and `logs` are there after it.
+    """
+    running = BotProcess(workdir / "bot.log")
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.url,
+        "DATABASE_URL": f"sqlite:///{workdir / 'bot.sqlite3'}",
+        "LOG_LEVEL": "DEBUG",
+        "FAQ_RELOAD_SECONDS": "0",
+        **environment,
+    }
+    with running.log_file.open("w") as log:
+        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", env=env, cwd=workdir, stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 90
+            while not api.calls_to("getUpdates"):
+                assert process.returncode is None and time.monotonic() < deadline, running.logs
+                await asyncio.sleep(0.05)
+            yield running
+        finally:
+            process.send_signal(signal.SIGTERM)
+            running.returncode = await asyncio.wait_for(process.wait(), 30)
