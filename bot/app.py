@@ -23,6 +23,7 @@ from nlu.rasa_backend import RasaConnection, backend_over
 
 log = logging.getLogger(__name__)
 PSEUDONYM_SECRET = "pseudonym"
+OUTBOX_STOP_SECONDS = 15
 
 
 @dataclass
@@ -33,6 +34,8 @@ class App:
     rasa: RasaConnection | None = None
     """Set when NLU_BACKEND=rasa: each FAQ version's NLU asks this Rasa server."""
     _tasks: list[asyncio.Task] = field(default_factory=list, repr=False)
+    _outbox: Outbox | None = field(default=None, repr=False)
+    _outbox_task: asyncio.Task | None = field(default=None, repr=False)
 
     async def reload(self) -> bool:
         """Validate the edited FAQ and retrain, off the event loop; switch only if all is valid."""
@@ -48,11 +51,23 @@ class App:
     def start_handover(self, senders: Mapping[str, PersonSender], staff: StaffRoom | None) -> Outbox:
         """Run the staff side: deliveries, permanence announcements and retention, in the background."""
         desk, outbox = attach_handover(self.engine, senders, staff, self.settings.staff_ids, self.settings.staff_language)
-        self._tasks.append(asyncio.create_task(outbox.run()))
+        self._outbox = outbox
+        self._outbox_task = asyncio.create_task(outbox.run())
         self._tasks.append(
             asyncio.create_task(jobs.run(desk, self.storage, self.engine.schedule, self.settings.retention_days, self.engine.clock))
         )
         return outbox
+
+    async def stop_handover(self) -> None:
+        """Let the outbox finish what it has in hand, while the channels can still send."""
+        if self._outbox is None or self._outbox_task is None:
+            return
+        self._outbox.stop()
+        try:
+            await asyncio.wait_for(self._outbox_task, OUTBOX_STOP_SECONDS)
+        except TimeoutError:
+            log.warning("The outbox did not finish in %d s; what it had in hand is delivered after the restart.", OUTBOX_STOP_SECONDS)
+        self._outbox = self._outbox_task = None
 
     def watch_knowledge(self) -> None:
         """Reload by itself when a file under the FAQ or training data folders changes."""
@@ -61,6 +76,7 @@ class App:
             self._tasks.append(asyncio.create_task(watch(folders, self.settings.faq_reload_seconds, self.reload)))
 
     async def close(self) -> None:
+        await self.stop_handover()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

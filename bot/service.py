@@ -67,13 +67,16 @@ async def serve(settings: Settings, app: App, stop: asyncio.Event) -> None:
     try:
         async with application:
             start_staff_side(settings, app, application, whatsapp)
-            await publish_commands(application.bot, app.engine.catalogs)
-            if settings.webhook_url is None:
-                async with _serving(create_web_app(application, None, routes), listening):
-                    await _poll(application, stop)
-            else:
-                assert listening is not None
-                await _serve_webhook(settings, application, listening, stop, routes)
+            try:
+                await publish_commands(application.bot, app.engine.catalogs)
+                if settings.webhook_url is None:
+                    async with _serving(create_web_app(application, None, routes), listening):
+                        await _poll(application, stop)
+                else:
+                    assert listening is not None
+                    await _serve_webhook(settings, application, listening, stop, routes)
+            finally:
+                await app.stop_handover()
     except InvalidToken:
         raise SettingsError("The setting TELEGRAM_BOT_TOKEN is wrong: the Bot API refused it.") from None
     except NetworkError as error:

@@ -43,18 +43,25 @@ class Outbox:
         """Told (message, reason) when a message to a person is given up or held: the desk tells the topic."""
         self._worker = secrets.token_hex(8)
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the message in hand, then return from run(): cancelling in the middle of
+        opening a staff topic would open it a second time after the restart."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self, poll_seconds: float = 1.0) -> None:
-        while True:
+        while not self._stopping:
             try:
                 delivered = await self.deliver_due()
             except Exception as error:  # the database may be restarting: try again shortly
                 log.warning("Outbox pass failed (%s); retrying.", type(error).__name__)
                 delivered = 0
-            if delivered:
+            if delivered or self._stopping:
                 continue
             self._wake.clear()
             try:
@@ -67,9 +74,17 @@ class Outbox:
         now = self.clock()
         async with self.storage.unit() as repo:
             rows = await repo.claim_due(self._worker, now, BATCH, LEASE)
-        for row in rows:
+        for index, row in enumerate(rows):
+            if self._stopping:
+                await self._release(rows[index:])
+                break
             await self._deliver(row)
         return len(rows)
+
+    async def _release(self, rows: list[OutboxMessage]) -> None:
+        """Rows claimed but not started go back at once, for the next process to take."""
+        for row in rows:
+            await self._finish(row, "queued", count_attempt=False)
 
     async def _deliver(self, row: OutboxMessage) -> None:
         if row.channel == STAFF:

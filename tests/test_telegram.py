@@ -143,7 +143,7 @@ async def test_an_update_delivered_twice_is_answered_once_even_by_another_proces
     assert answered > 0 and len(bot_api.sent(AMINA.id)) == answered
 
 
-async def test_group_chats_are_ignored_the_staff_group_included_for_now(bot_api, database_url, faq, nlu):
+async def test_other_groups_are_ignored_and_a_stranger_in_the_staff_group_gets_nothing(bot_api, database_url, faq, nlu):
     group = {"id": -100_777, "type": "supergroup", "title": "Friends"}
     staff = {"id": -100_555, "type": "supergroup", "title": "Staff"}
     async with running_bot(bot_api, bot_settings(bot_api, database_url, staff_chat_id=staff["id"]), (faq, nlu)):

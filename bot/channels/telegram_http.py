@@ -8,8 +8,6 @@ parses HTTP in C and costs about a quarter as much a call. PTB takes any BaseReq
 from typing import Any
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -44,17 +42,17 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        connect = self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
-        pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        connect = _given(connect_timeout, self._connect_timeout)
+        pool = _given(pool_timeout, self._pool_timeout)
         timeout = aiohttp.ClientTimeout(
-            sock_read=self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout,
+            sock_read=_given(read_timeout, self._read_timeout),
             sock_connect=connect,
             connect=None if connect is None or pool is None else connect + pool,
         )
@@ -65,6 +63,11 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+
+def _given(value: object, default: float) -> float | None:
+    """PTB passes BaseRequest.DEFAULT_NONE for "not given"; None means no limit."""
+    return default if value is BaseRequest.DEFAULT_NONE else value  # type: ignore[return-value]
 
 
 def _body(request_data: RequestData | None) -> Any:
