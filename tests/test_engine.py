@@ -271,3 +271,9 @@ async def test_a_crisis_outside_the_permanence_still_gets_the_contacts_first(sen
     at(engine, schedule, datetime(2026, 12, 5, 3, 0, tzinfo=BRUSSELS))
     replies = await send("mi amiga no respira despues de tomar G")
     assert replies[0].text == faq.answer("crisis.medical", "es")
+
+
+async def test_a_topic_button_does_not_put_the_topic_title_on_a_locked_screen(send, faq):
+    replies = await send(payload=payloads.topic("drugs"))
+    assert replies[0].text.splitlines()[0] != faq.text(next(t for t in faq.topics if t.id == "drugs").title, "fr")
+    assert {payloads.faq(e) for e in faq.entries if e.startswith("drugs.")} <= set(replies.payloads)

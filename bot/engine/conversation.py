@@ -384,7 +384,8 @@ class Engine:
             self._menu(turn)
             return
         buttons = [QuickReply(faq.title(entry_id, turn.lang), payloads.faq(entry_id)) for entry_id in topic.entry_ids]
-        turn.replies.append(Reply(faq.text(topic.title, turn.lang), turn.lang, tuple(buttons)))
+        # Not the topic's title: "Drogues" on a locked screen would say too much.
+        turn.replies.append(Reply(turn.t.gettext("Choose a question:"), turn.lang, tuple(buttons)))
 
     def _menu_buttons(self, turn: Turn, limit: int | None = 3) -> list[QuickReply]:
         topics = turn.faq.menu()
