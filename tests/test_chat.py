@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 
-from bot.settings import REPOSITORY
 
 
 def run_chat(tmp_path, lines: list[str]) -> subprocess.CompletedProcess:
