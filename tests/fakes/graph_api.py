@@ -20,13 +20,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.web import listen
+from fakes.loopback import LoopbackServer
 
 ACCESS_TOKEN = "EAAG-fake-access-token-for-the-loopback-graph-api"
 APP_SECRET = "fake-meta-app-secret-0123456789"
@@ -104,29 +102,19 @@ class FakeGraphApi:
         """What the next sends get: an error, or None to go through."""
         self._next_id = 1
         self._sent_to: dict[str, asyncio.Condition] = defaultdict(asyncio.Condition)
-        self._server: uvicorn.Server | None = None
-        self._serving: asyncio.Task | None = None
-        self.port = 0
+        self._server = LoopbackServer([Route("/{version}/{phone_number_id}/messages", self._messages, methods=["POST"])])
 
     @property
     def url(self) -> str:
         """The server root, as WHATSAPP_API_BASE_URL takes it."""
-        return f"http://127.0.0.1:{self.port}"
+        return self._server.url
 
     async def __aenter__(self) -> "FakeGraphApi":
-        listening = listen("127.0.0.1", 0)
-        self.port = listening.getsockname()[1]
-        app = Starlette(routes=[Route("/{version}/{phone_number_id}/messages", self._messages, methods=["POST"])])
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
-        self._serving = asyncio.create_task(self._server.serve(sockets=[listening]))
-        while not self._server.started:
-            await asyncio.sleep(0.01)
+        await self._server.start()
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        assert self._server is not None and self._serving is not None
-        self._server.should_exit = True
-        await self._serving
+        await self._server.stop()
 
     # --- What Meta posts to the bot's webhook ---------------------------------------------------
 

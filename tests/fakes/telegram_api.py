@@ -17,13 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.web import listen
+from fakes.loopback import LoopbackServer
 
 BOT_ID = 7_000_001
 TOKEN = f"{BOT_ID}:fake-token-for-the-loopback-bot-api"
@@ -98,14 +96,12 @@ class FakeBotApi:
         self._next_message_id = 1
         self._next_query_id = 1
         self._closing = False
-        self._server: uvicorn.Server | None = None
-        self._serving: asyncio.Task | None = None
-        self.port = 0
+        self._server = LoopbackServer([Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
 
     @property
     def url(self) -> str:
         """The server root, as TELEGRAM_API_BASE_URL takes it."""
-        return f"http://127.0.0.1:{self.port}"
+        return self._server.url
 
     async def __aenter__(self) -> "FakeBotApi":
         await self.start()
@@ -115,21 +111,13 @@ class FakeBotApi:
         await self.stop()
 
     async def start(self) -> None:
-        listening = listen("127.0.0.1", 0)
-        self.port = listening.getsockname()[1]
-        app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
-        self._serving = asyncio.create_task(self._server.serve(sockets=[listening]))
-        while not self._server.started:
-            await asyncio.sleep(0.01)
+        await self._server.start()
 
     async def stop(self) -> None:
         self._closing = True
         async with self._arrived:
             self._arrived.notify_all()
-        assert self._server is not None and self._serving is not None
-        self._server.should_exit = True
-        await self._serving
+        await self._server.stop()
 
     # --- What people do -------------------------------------------------------------------
 
