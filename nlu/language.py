@@ -9,9 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import SGDClassifier
-from sklearn.pipeline import make_pipeline
 
+from nlu.scoring import train
 from nlu.text import arabic_share, normalise
 
 LANGUAGES = ("fr", "es", "ar", "en")
@@ -28,11 +27,8 @@ class LanguageIdentifier:
     def __init__(self, examples: Iterable[tuple[str, str]]):
         latin = [(normalise(text), lang) for text, lang in examples if arabic_share(text) < ARABIC_SCRIPT_SHARE]
         texts, labels = zip(*[(t, lang) for t, lang in latin if t])
-        self._model = make_pipeline(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True),
-            SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=50, tol=1e-4, random_state=0),
-        )
-        self._model.fit(texts, labels)
+        self._vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)
+        self._scores = train(self._vectoriser.fit_transform(texts), labels)
 
     def identify(self, text: str) -> LanguageGuess:
         return self.identify_many([text])[0]
@@ -48,8 +44,8 @@ class LanguageIdentifier:
                 latin_indexes.append(index)
         if latin_indexes:
             normalised = [normalise(texts[i]) for i in latin_indexes]
-            probabilities = self._model.predict_proba(normalised)
-            labels = self._model.classes_
+            probabilities = self._scores.probabilities(self._vectoriser.transform(normalised))
+            labels = self._scores.classes
             for index, text, row in zip(latin_indexes, normalised, probabilities):
                 best = row.argmax()
                 confidence = float(row[best]) if text else 0.0
