@@ -1,8 +1,6 @@
 """Rasa's side of the NLU benchmark (benchmarks/nlu_backends.py): a real training run, timed,
 and a server whose resident memory can be read while it answers."""
 
-import secrets
-import socket
 from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
@@ -41,18 +39,8 @@ def start_trained_server(settings: "Settings", faq: "Faq") -> BenchmarkServer:
     The server gets a port and a token of its own, so that a Rasa server already running for
     the bot is neither used nor disturbed.
     """
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     stack = ExitStack()
     server, model = stack.enter_context(
-        running_rasa(
-            faq.examples(),
-            python=find_python(settings.rasa_python),
-            cache_dir=settings.rasa_cache_dir,
-            url=f"http://127.0.0.1:{port}",
-            token=secrets.token_urlsafe(24),
-            retrain=True,
-        )
+        running_rasa(faq.examples(), python=find_python(settings.rasa_python), cache_dir=settings.rasa_cache_dir, retrain=True)
     )
     return BenchmarkServer(server, model, stack)

@@ -14,7 +14,9 @@ import logging
 import os
 import re
 import shutil
+import secrets
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -296,8 +298,8 @@ def running_rasa(
     *,
     python: Path,
     cache_dir: Path,
-    url: str,
-    token: str,
+    url: str | None = None,
+    token: str | None = None,
     retrain: bool = False,
     log_file: Path | None = None,
 ) -> Iterator[tuple[RasaServer, TrainedModel]]:
@@ -305,11 +307,21 @@ def running_rasa(
 
     For tests and benchmarks: `model.training_seconds` and `server.resident_bytes()` are the
     figures to compare with the embedded NLU (pass retrain=True to time a real training run).
+    Without `url` and `token`, the server gets a free loopback port and a fresh token of its
+    own, so that a Rasa server already running for the bot is neither used nor disturbed.
     """
+    url = url or f"http://127.0.0.1:{_free_port()}"
+    token = token or secrets.token_urlsafe(24)
     environment, model = prepare(examples, python, cache_dir, retrain)
     with RasaServer.start(environment, model.path, url, token, cache_dir, log_file) as server:
         server.wait_until_ready()
         yield server, model
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def resident_bytes(pid: int) -> int | None:

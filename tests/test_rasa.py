@@ -10,8 +10,6 @@ import io
 import json
 import logging
 import os
-import secrets
-import socket
 import sys
 from collections.abc import Iterator
 
@@ -26,12 +24,6 @@ from nlu.rasa_backend import RasaConnection, RasaNLU
 from nlu.rasa_server import RasaServer, RasaSetupError, TrainedModel, environment_for, find_python, running_rasa
 
 DEVSET = REPOSITORY.parent / "shared" / "spec" / "devset.jsonl"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def rasa_is_set_up() -> bool:
@@ -53,8 +45,6 @@ def rasa(faq: Faq, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[R
             faq.examples(),
             python=find_python(settings.rasa_python),
             cache_dir=settings.rasa_cache_dir,
-            url=f"http://127.0.0.1:{free_port()}",
-            token=secrets.token_urlsafe(24),
             log_file=log_file,
         ) as running:
             yield running
