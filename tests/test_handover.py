@@ -313,10 +313,10 @@ async def test_two_staff_members_claiming_at_once_only_one_wins(database_url):
     async with storage.unit() as repo:
         user, _ = await repo.user_for_message("PSEUDO12", "telegram", "1", now)
         request = await repo.add_handover_request(user, "asked for a person", 0, None, now)
-    async with storage.unit() as first, storage.unit() as second:
-        won = [await first.claim_request(await first.request(request.id), "Sam", now)]
-    async with storage.unit() as second:
-        won.append(await second.claim_request(await second.request(request.id), "Lou", now))
+    won = []
+    for alias in ("Sam", "Lou"):  # both saw it waiting; the conditional UPDATE lets one through
+        async with storage.unit() as repo:
+            won.append(await repo.claim_request(await repo.request(request.id), alias, now))
     await storage.close()
     assert won == [True, False]
 
