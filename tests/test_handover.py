@@ -314,7 +314,7 @@ async def test_two_staff_members_claiming_at_once_only_one_wins(database_url):
         user, _ = await repo.user_for_message("PSEUDO12", "telegram", "1", now)
         request = await repo.add_handover_request(user, "asked for a person", 0, None, now)
     won = []
-    for alias in ("Sam", "Lou"):  # both saw it waiting; the conditional UPDATE lets one through
+    for alias in ("Sam", "Lou"):  # the UPDATE only passes while the request is still waiting
         async with storage.unit() as repo:
             won.append(await repo.claim_request(await repo.request(request.id), alias, now))
     await storage.close()
