@@ -4,8 +4,11 @@ Each test plays people writing, pressing buttons and sending stickers, and reads
 sent back through the fake server, as the person's phone would have shown it.
 """
 
+import asyncio
+
 import pytest
 
+from bot.channels.telegram import TYPING_AFTER
 from bot.engine.conversation import OPEN_TOPICS
 from bot.faq.model import LANGUAGES
 from fakes.running import bot_settings, running_bot
@@ -31,14 +34,43 @@ async def test_start_welcomes_with_a_language_picker_and_the_commands_are_publis
     assert texts[0].startswith("Bonjour et bienvenue")
     assert {"lang:fr", "lang:es", "lang:ar", "lang:en"} <= set(bot_api.buttons(AMINA.id, since))
     assert all(params["parse_mode"] == "HTML" for params in bot_api.sent(AMINA.id, since))
-    calls = [call.method for call in bot_api.calls[since:] if call.params.get("chat_id") == AMINA.id]
-    assert calls[0] == "sendChatAction" and bot_api.calls_to("sendChatAction", since)[0].params["action"] == "typing"
 
     published = {call.params.get("language_code"): call.params["commands"] for call in bot_api.calls_to("setMyCommands")}
     assert set(published) == {*LANGUAGES, None}
     assert [c["command"] for c in published["ar"]] == ["start", "menu", "language", "help", "privacy", "forget"]
     assert published["es"][0]["description"] == catalogs.translator("es").gettext("Start: welcome and choice of language")
     assert published[None] == published["fr"]
+
+
+class SlowNLU:
+    """The real NLU, answering after a pause as a busy Rasa server would."""
+
+    def __init__(self, nlu, seconds: float):
+        self.nlu, self.seconds = nlu, seconds
+
+    async def parse(self, text: str, lang_hint: str | None = None):
+        await asyncio.sleep(self.seconds)
+        return await self.nlu.parse(text, lang_hint)
+
+
+async def test_a_slow_answer_shows_typing_before_it(bot_api, database_url, faq, nlu):
+    async with running_bot(bot_api, bot_settings(bot_api, database_url), (faq, SlowNLU(nlu, TYPING_AFTER + 0.3))):
+        bot_api.message(AMINA, "c koi la prep")
+        await bot_api.settle()
+
+    calls = [call for call in bot_api.calls if call.params.get("chat_id") == AMINA.id]
+    assert [call.method for call in calls[:2]] == ["sendChatAction", "sendMessage"]
+    assert calls[0].params["action"] == "typing"
+    assert len(bot_api.calls_to("sendChatAction")) == 1
+
+
+async def test_a_quick_answer_comes_without_typing(bot_api, database_url, faq, nlu):
+    async with running_bot(bot_api, bot_settings(bot_api, database_url), (faq, nlu)):
+        bot_api.message(AMINA, "c koi la prep")
+        await bot_api.settle()
+
+    assert bot_api.texts(AMINA.id)
+    assert not bot_api.calls_to("sendChatAction")
 
 
 async def test_questions_in_french_spanish_and_arabic_are_answered_in_their_language_and_discreetly(bot_api, database_url, faq, nlu):

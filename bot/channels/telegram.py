@@ -51,6 +51,9 @@ REMEMBER_UPDATES = timedelta(days=2)
 """Telegram keeps an undelivered update for 24 hours; ids older than twice that are pruned."""
 PRUNE_EVERY = 1000
 """Updates between two prunings of the remembered ids (and one at the first update)."""
+TYPING_AFTER = 0.4
+"""Seconds of work before "typing" shows. A quicker answer needs none, and each call counts
+against Telegram's limit of 30 messages a second and costs the person's data."""
 
 _ATTACHMENT_KINDS: tuple[tuple[str, MessageKind], ...] = (
     ("sticker", "sticker"),
@@ -179,18 +182,20 @@ class TelegramChannel:
         payload: str | None = None,
         meanwhile: tuple[Coroutine[Any, Any, None], ...] = (),
     ) -> None:
-        """The engine's replies, sent in order; "typing" and the `meanwhile` calls go out while it works."""
+        """The engine's replies, sent in order; "typing" (if it is slow) and the `meanwhile` calls go out while it works."""
         user, chat = update.effective_user, update.effective_chat
         assert user is not None and chat is not None
         message = InboundMessage(
             CHANNEL, external_id=str(user.id), address=str(chat.id), kind=kind, text=text, payload=payload,
             edited=update.edited_message is not None,
         )
-        side_calls = [asyncio.create_task(call) for call in (_show_typing(context.bot, chat.id), *meanwhile)]
+        answered = asyncio.Event()
+        side_calls = [asyncio.create_task(call) for call in (_typing_unless(answered, context.bot, chat.id), *meanwhile)]
         try:
             async with self._database_turn():
                 replies = await self.engine.handle(message)
         finally:
+            answered.set()
             await asyncio.gather(*side_calls)
         for reply in replies:
             await send_reply(context.bot, chat.id, reply)
@@ -236,8 +241,14 @@ async def _answer(query: CallbackQuery) -> None:
         await query.answer()
 
 
-async def _show_typing(bot: Bot, chat_id: int) -> None:
-    """Cosmetic: a failure here must not cost the person their answer."""
+async def _typing_unless(answered: asyncio.Event, bot: Bot, chat_id: int) -> None:
+    """Shows "typing" once TYPING_AFTER has passed without an answer; never after the answer, which it would seem to follow.
+
+    Cosmetic: a failure here must not cost the person their answer.
+    """
+    with suppress(TimeoutError):
+        await asyncio.wait_for(answered.wait(), TYPING_AFTER)
+        return
     with suppress(TelegramError):
         await bot.send_chat_action(chat_id, ChatAction.TYPING)
 
