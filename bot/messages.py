@@ -24,6 +24,9 @@ class InboundMessage:
     """For kind "button": the payload of the quick reply that was pressed."""
     edited: bool = False
     """The person edited a message they had sent earlier."""
+    delivery_id: str | None = None
+    """The platform's id for this delivery (Telegram's update_id, WhatsApp's message id): a
+    message delivered twice is handled once, even by two bot processes."""
 
 
 @dataclass(frozen=True)

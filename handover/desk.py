@@ -90,6 +90,8 @@ class Desk:
         if alias is None:
             return
         async with self.storage.unit() as repo:
+            if message.delivery_id is not None and not await repo.first_delivery(STAFF, message.delivery_id, self.clock()):
+                return
             if message.thread_id is None:
                 if message.text.strip().split(maxsplit=1)[:1] == ["/queue"]:
                     await self.post_queue(repo, self.t.gettext("Conversations waiting or in progress:"))

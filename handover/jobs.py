@@ -1,4 +1,4 @@
-"""What the bot does by itself, on a clock: permanence announcements and erasing old text."""
+"""What the bot does by itself, on a clock: permanence announcements, erasing old text, forgetting old delivery ids."""
 
 import asyncio
 import logging
@@ -14,6 +14,9 @@ log = logging.getLogger(__name__)
 ANNOUNCE_OPENING_WITHIN = timedelta(minutes=30)
 """A bot started late in a permanence still posts the queue, once."""
 REMIND_BEFORE_END = timedelta(minutes=15)
+REMEMBER_DELIVERIES = timedelta(days=8)
+"""Telegram keeps an undelivered update for 24 hours, Meta repeats a webhook call for up to 7
+days: a delivery id is remembered a day longer than the longest of them."""
 EVERY = 60.0
 
 
@@ -39,6 +42,11 @@ async def erase_old_text(storage: Storage, retention_days: int, now: datetime) -
         return await repo.erase_closed_before(now - timedelta(days=retention_days))
 
 
+async def forget_old_deliveries(storage: Storage, now: datetime) -> int:
+    async with storage.unit() as repo:
+        return await repo.forget_seen_updates(now - REMEMBER_DELIVERIES)
+
+
 async def run(desk: Desk, storage: Storage, schedule: Schedule | None, retention_days: int, clock: Callable[[], datetime]) -> None:
     while True:
         try:
@@ -47,6 +55,7 @@ async def run(desk: Desk, storage: Storage, schedule: Schedule | None, retention
             erased = await erase_old_text(storage, retention_days, clock())
             if erased:
                 log.info("Erased the text of %d closed handovers (retention %d days).", erased, retention_days)
+            await forget_old_deliveries(storage, clock())
         except Exception as error:  # the database may be restarting: the next round tries again
             log.warning("A scheduled job failed (%s); trying again in a minute.", type(error).__name__)
         await asyncio.sleep(EVERY)

@@ -24,6 +24,8 @@ class StaffMessage:
     thread_id: int | None
     text: str
     edited: bool = False
+    delivery_id: str | None = None
+    """The platform's id for this delivery: a message delivered twice is acted on once."""
 
 
 def parse_staff_ids(value: str) -> dict[int, str]:

@@ -7,8 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.bidi import FSI
-from bot.engine import payloads
+from bot.engine import Engine, payloads
+from bot.messages import InboundMessage
 from bot.storage.models import Event, HandoverRequest, User
+from conftest import NOW
 from handover.schedule import load_schedule
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -277,3 +279,31 @@ async def test_a_topic_button_does_not_put_the_topic_title_on_a_locked_screen(se
     replies = await send(payload=payloads.topic("drugs"))
     assert replies[0].text.splitlines()[0] != faq.text(next(t for t in faq.topics if t.id == "drugs").title, "fr")
     assert {payloads.faq(e) for e in faq.entries if e.startswith("drugs.")} <= set(replies.payloads)
+
+
+async def test_a_message_delivered_twice_is_answered_once(engine):
+    message = InboundMessage("telegram", "123456789", "123456789", text="c koi la prep", delivery_id="501")
+    assert await engine.handle(message)
+    assert await engine.handle(message) == []
+
+
+class FailingOnceNLU:
+    """The real NLU, except that its first call fails (a Rasa server restarting, say)."""
+
+    def __init__(self, nlu):
+        self.nlu, self.failed = nlu, False
+
+    async def parse(self, text: str, lang_hint: str | None = None):
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("the NLU is restarting")
+        return await self.nlu.parse(text, lang_hint)
+
+
+async def test_a_message_whose_handling_failed_is_answered_when_delivered_again(storage, faq, nlu, catalogs):
+    engine = Engine(storage, faq, FailingOnceNLU(nlu), catalogs, pseudonym_key="test-key-test-key", clock=lambda: NOW)
+    message = InboundMessage("telegram", "123456789", "123456789", text="c koi la prep", delivery_id="501")
+    with pytest.raises(ConnectionError):
+        await engine.handle(message)
+    replies = await engine.handle(message)
+    assert replies[0].text == faq.answer("prep.info", "fr")

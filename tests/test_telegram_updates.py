@@ -9,6 +9,7 @@ from telegram import Update
 from bot.channels.telegram_app import ChatOrderedUpdateProcessor, bot_api_urls
 from bot.settings import SettingsError, load_settings
 from bot.storage import Storage, connect, upgrade
+from handover.jobs import REMEMBER_DELIVERIES, forget_old_deliveries
 
 NOW = datetime(2026, 12, 1, 21, 0, tzinfo=UTC)
 
@@ -51,18 +52,17 @@ async def test_an_update_is_noted_once_even_by_two_bot_processes(database_url):
     assert (noted_first, noted_again, other_channel) == (True, False, True)
 
 
-async def test_old_update_ids_are_pruned(database_url):
+async def test_delivery_ids_are_forgotten_once_no_platform_would_deliver_again(database_url):
     store = Storage(connect(database_url))
     await upgrade(store.engine)
     async with store.unit() as repo:
-        await repo.first_delivery("telegram", "1", NOW - timedelta(days=3))
-        await repo.first_delivery("telegram", "2", NOW)
+        await repo.first_delivery("whatsapp", "1", NOW - REMEMBER_DELIVERIES - timedelta(minutes=1))
+        await repo.first_delivery("whatsapp", "2", NOW - REMEMBER_DELIVERIES + timedelta(minutes=1))
+    forgotten = await forget_old_deliveries(store, NOW)
     async with store.unit() as repo:
-        pruned = await repo.forget_seen_updates(NOW - timedelta(days=2))
-    async with store.unit() as repo:
-        again = [await repo.first_delivery("telegram", key, NOW) for key in ("1", "2")]
+        again = [await repo.first_delivery("whatsapp", key, NOW) for key in ("1", "2")]
     await store.close()
-    assert pruned == 1 and again == [True, False]
+    assert forgotten == 1 and again == [True, False]
 
 
 @pytest.mark.parametrize("root", ["https://api.telegram.org", "https://api.telegram.org/", "https://api.telegram.org/bot", "http://127.0.0.1:8081"])

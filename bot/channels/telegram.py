@@ -13,7 +13,6 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from contextlib import AbstractAsyncContextManager, nullcontext, suppress
-from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, BotCommand, CallbackQuery, LinkPreviewOptions, Message, Update, User
@@ -47,10 +46,6 @@ PRIVATE = filters.ChatType.PRIVATE
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 """A link preview shows a site's title and picture in big: not discreet, and not needed."""
 
-REMEMBER_UPDATES = timedelta(days=2)
-"""Telegram keeps an undelivered update for 24 hours; ids older than twice that are pruned."""
-PRUNE_EVERY = 1000
-"""Updates between two prunings of the remembered ids (and one at the first update)."""
 TYPING_AFTER = 0.4
 """Seconds of work before "typing" shows. A quicker answer needs none, and each call counts
 against Telegram's limit of 30 messages a second and costs the person's data."""
@@ -101,7 +96,6 @@ class TelegramChannel:
         self.engine = engine
         self.storage = storage
         self.staff_chat_id = staff_chat_id
-        self._updates_noted = 0
         self._sqlite_writer = asyncio.Lock() if storage.engine.dialect.name == "sqlite" else None
 
     def _database_turn(self) -> AbstractAsyncContextManager[object]:
@@ -120,22 +114,15 @@ class TelegramChannel:
         application.add_error_handler(self.on_error)
 
     async def screen(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Stops what is not for the conversation: other groups, and an update delivered a second time."""
+        """Stops what is not for the conversation: other groups.
+
+        An update delivered a second time is not stopped here: the engine and the staff desk
+        note each update_id in the transaction that handles it, so an update whose handling
+        failed is handled again when Telegram delivers it again.
+        """
         chat = update.effective_chat
         if chat is None or not (chat.type == ChatType.PRIVATE or chat.id == self.staff_chat_id):
             raise ApplicationHandlerStop
-        if not await self._first_delivery(update.update_id):
-            log.info("An update delivered a second time was ignored.")
-            raise ApplicationHandlerStop
-
-    async def _first_delivery(self, update_id: int) -> bool:
-        now = self.engine.clock()
-        async with self._database_turn(), self.storage.unit() as repo:
-            first = await repo.first_delivery(CHANNEL, str(update_id), now)
-            if self._updates_noted % PRUNE_EVERY == 0:
-                await repo.forget_seen_updates(now - REMEMBER_UPDATES, CHANNEL)
-        self._updates_noted += 1
-        return first
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A question or a command; an edited message is answered as the question it now asks."""
@@ -187,7 +174,7 @@ class TelegramChannel:
         assert user is not None and chat is not None
         message = InboundMessage(
             CHANNEL, external_id=str(user.id), address=str(chat.id), kind=kind, text=text, payload=payload,
-            edited=update.edited_message is not None,
+            edited=update.edited_message is not None, delivery_id=str(update.update_id),
         )
         answered = asyncio.Event()
         side_calls = [asyncio.create_task(call) for call in (_typing_unless(answered, context.bot, chat.id), *meanwhile)]

@@ -70,7 +70,9 @@ def register_staff_group(application: Application, chat_id: int, desk: Desk) -> 
         if message is None or sender is None or not message.text:
             return
         thread = message.message_thread_id if message.is_topic_message else None
-        await desk.on_staff_message(StaffMessage(sender.id, thread, message.text, edited=update.edited_message is not None))
+        await desk.on_staff_message(
+            StaffMessage(sender.id, thread, message.text, edited=update.edited_message is not None, delivery_id=str(update.update_id))
+        )
 
     staff_text = filters.Chat(chat_id) & filters.TEXT
     application.add_handler(MessageHandler(staff_text & filters.UpdateType.MESSAGES, on_staff_message))

@@ -40,10 +40,6 @@ MAX_BODY = 3 * 1024 * 1024
 """Meta's webhook calls stay under 3 MB; anything bigger is refused before it fills the memory."""
 CONCURRENT_MESSAGES = 64
 """Messages handled at once, all people together: well inside the database connection pool."""
-REMEMBER_MESSAGES = timedelta(days=8)
-"""Meta repeats an unanswered webhook call for up to 7 days: ids are kept a day longer."""
-PRUNE_EVERY = 1000
-"""Messages between two prunings of the remembered ids (and one at the first message)."""
 
 _KINDS: dict[str, MessageKind] = {
     "image": "photo",
@@ -56,12 +52,6 @@ _KINDS: dict[str, MessageKind] = {
 }
 _IGNORED = frozenset({"reaction", "system", "request_welcome"})
 """Not something to answer: an emoji on a message, a number change, a chat opened for the first time."""
-
-
-@dataclass(frozen=True)
-class Incoming:
-    message_id: str
-    message: InboundMessage
 
 
 @dataclass(frozen=True)
@@ -80,11 +70,11 @@ def signature_ok(body: bytes, header: str | None, app_secret: str) -> bool:
     return hmac.compare_digest(expected.encode(), header.strip().encode())
 
 
-def events(payload: object, phone_number_id: str) -> list[Incoming | StatusUpdate]:
+def events(payload: object, phone_number_id: str) -> list[InboundMessage | StatusUpdate]:
     """The messages and statuses of one webhook call for the bot's number, in order; anything else is left."""
     if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
         return []
-    found: list[Incoming | StatusUpdate] = []
+    found: list[InboundMessage | StatusUpdate] = []
     for entry in _dicts(payload.get("entry")):
         for change in _dicts(entry.get("changes")):
             value = change.get("value")
@@ -98,7 +88,7 @@ def events(payload: object, phone_number_id: str) -> list[Incoming | StatusUpdat
     return found
 
 
-def incoming(item: dict) -> Incoming | None:
+def incoming(item: dict) -> InboundMessage | None:
     """A person's message as the engine takes it; None for what is not to be answered (groups, reactions…)."""
     wa_id, message_id, kind = item.get("from"), item.get("id"), item.get("type")
     if not isinstance(wa_id, str) or not wa_id or not isinstance(message_id, str) or item.get("group_id") or kind in _IGNORED:
@@ -113,7 +103,7 @@ def incoming(item: dict) -> Incoming | None:
         reply = content.get(str(content.get("type")))
         if content.get("type") in ("button_reply", "list_reply") and isinstance(reply, dict) and reply.get("id"):
             mapped, payload = "button", str(reply["id"])
-    return Incoming(message_id, InboundMessage(CHANNEL, external_id=wa_id, address=wa_id, kind=mapped, text=text, payload=payload))
+    return InboundMessage(CHANNEL, external_id=wa_id, address=wa_id, kind=mapped, text=text, payload=payload, delivery_id=message_id)
 
 
 def status_update(item: dict) -> StatusUpdate | None:
@@ -146,7 +136,6 @@ class WhatsAppChannel:
         self._turns: dict[str, _Turn] = {}
         self._slots = asyncio.Semaphore(CONCURRENT_MESSAGES)
         self._tasks: set[asyncio.Task] = set()
-        self._noted = 0
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine) -> "WhatsAppChannel":
@@ -165,7 +154,7 @@ class WhatsAppChannel:
     def accept(self, payload: object) -> None:
         """Takes a checked webhook call in hand and returns at once; the work goes on in the background."""
         for event in events(payload, self.phone_number_id):
-            work = self._message(event) if isinstance(event, Incoming) else self._status(event)
+            work = self._message(event) if isinstance(event, InboundMessage) else self._status(event)
             task = asyncio.create_task(work)
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -209,14 +198,12 @@ class WhatsAppChannel:
 
     # --- In the background -----------------------------------------------------------------------
 
-    async def _message(self, incoming: Incoming) -> None:
-        wa_id = incoming.message.address
+    async def _message(self, message: InboundMessage) -> None:
+        """A message delivered a second time gets no replies from the engine."""
+        wa_id = message.address
         async with self._turn(wa_id), self._slots:
             try:
-                if not await self._first_delivery(incoming.message_id):
-                    log.info("A WhatsApp message delivered a second time was ignored.")
-                    return
-                await self._answer(wa_id, await self.engine.handle(incoming.message))
+                await self._answer(wa_id, await self.engine.handle(message))
             except Exception:
                 log.error("Handling a WhatsApp message failed.", exc_info=True)
                 t = self.engine.catalogs.translator(None)
@@ -255,15 +242,6 @@ class WhatsAppChannel:
         log.info("WhatsApp could not take a reply now (%s): %d message(s) queued.", type(result).__name__, len(replies))
         if self.outbox is not None:
             self.outbox.wake()
-
-    async def _first_delivery(self, message_id: str) -> bool:
-        now = self.engine.clock()
-        async with self.storage.unit() as repo:
-            first = await repo.first_delivery(CHANNEL, message_id, now)
-            if self._noted % PRUNE_EVERY == 0:
-                await repo.forget_seen_updates(now - REMEMBER_MESSAGES, CHANNEL)
-        self._noted += 1
-        return first
 
     @asynccontextmanager
     async def _turn(self, wa_id: str) -> AsyncIterator[None]:

@@ -4,6 +4,7 @@ It knows no channel. It reads the FAQ and the NLU it is given, keeps what it mus
 person in storage, and records statistics without text. Crisis comes first, always.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,8 @@ from handover.schedule import Schedule, describe
 from nlu.intents import HUMAN_REQUEST
 from nlu.parse import Parse
 from nlu.protocol import NLUBackend
+
+log = logging.getLogger(__name__)
 
 FALLBACKS_BEFORE_OFFERING_A_PERSON = 2
 MAX_QUICK_REPLIES = 5
@@ -92,6 +95,9 @@ class Engine:
         faq, nlu = self._knowledge
         now = self.clock()
         async with self.storage.unit() as repo:
+            if message.delivery_id is not None and not await repo.first_delivery(message.channel, message.delivery_id, now):
+                log.info("A message delivered a second time was ignored.")
+                return []
             user, is_new = await repo.user_for_message(
                 self.pseudonym_of(message.channel, message.external_id), message.channel, message.address, now
             )

@@ -257,12 +257,8 @@ class Repository:
         result = await self.session.execute(statement)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def forget_seen_updates(self, before: datetime, channel: str | None = None) -> int:
-        """Each channel prunes its own: platforms redeliver for different lengths of time."""
-        query = delete(SeenUpdate).where(SeenUpdate.seen_at < before)
-        if channel is not None:
-            query = query.where(SeenUpdate.channel == channel)
-        result = await self.session.execute(query)
+    async def forget_seen_updates(self, before: datetime) -> int:
+        result = await self.session.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < before))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
