@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -36,11 +36,20 @@ class Repository:
         return await self.session.get(User, user_id)
 
     async def user_for_message(self, pseudonym: str, channel: str, address: str, now: datetime) -> tuple[User, bool]:
-        """The person behind a message, created on first contact; returns (user, is_new)."""
-        user = await self.user(pseudonym)
+        """The person behind a message, created on first contact; returns (user, is_new).
+
+        Runs for every message: one UPDATE … RETURNING finds a person who wrote before and
+        notes the visit in the same round trip.
+        """
+        seen = (
+            update(User)
+            .where(User.pseudonym == pseudonym)
+            .values(last_seen=now, address=address)
+            .returning(User)
+            .execution_options(populate_existing=True)
+        )
+        user = await self.session.scalar(seen)
         if user is not None:
-            user.last_seen = now
-            user.address = address
             return user, False
         user = User(pseudonym=pseudonym, channel=channel, address=address, state={}, first_seen=now, last_seen=now)
         try:
@@ -54,7 +63,8 @@ class Repository:
         return user, True
 
     async def record_event(self, at: datetime, channel: str, language: str | None, intent: str | None, route: str) -> None:
-        self.session.add(Event(at=at, channel=channel, language=language, intent=intent, route=route))
+        """A plain INSERT, without the unit of work: it runs for every message."""
+        await self.session.execute(insert(Event).values(at=at, channel=channel, language=language, intent=intent, route=route))
 
     async def add_handover_request(self, user: User, reason: str, priority: int, text: str | None, now: datetime) -> HandoverRequest:
         request = HandoverRequest(user_id=user.id, reason=reason, priority=priority, status="waiting", text=text, created_at=now)
