@@ -11,7 +11,7 @@ from bot.faq.model import Faq
 from bot.faq.watch import watch
 from bot.i18n import Catalogs
 from bot.settings import Settings, require_rasa_token
-from bot.storage import Storage, connect, upgrade
+from bot.storage import Storage, connect, open_connections, upgrade
 from bot.messages import PersonSender
 from handover import jobs
 from handover.desk import Desk
@@ -117,6 +117,7 @@ async def start(settings: Settings, knowledge: tuple[Faq, EmbeddedNLU] | None = 
     rasa = RasaConnection(str(settings.rasa_url), require_rasa_token(settings)) if settings.nlu_backend == "rasa" else None
     storage = Storage(connect(settings.database_url))
     await upgrade(storage.engine)
+    await open_connections(storage.engine)
     if settings.pseudonym_secret is not None:
         key = settings.pseudonym_secret.get_secret_value()
     else:

@@ -1,5 +1,6 @@
 """Storage, on SQLite and PostgreSQL: migrations, people, secrets, forgetting."""
 
+import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import inspect, select
@@ -41,6 +42,22 @@ async def test_same_pseudonym_is_the_same_person(database_url):
         again, created_again = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
     await store.close()
     assert created and not created_again and first.id == again.id
+
+
+async def test_a_person_created_by_two_processes_at_once_is_one_person(database_url):
+    first, second = await migrated(database_url), await migrated(database_url)
+
+    async def arrive(store: Storage) -> tuple[int, bool]:
+        async with store.unit() as repo:
+            user, created = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
+            await asyncio.sleep(0.2)  # the other process arrives while this transaction is open
+            return user.id, created
+
+    arrivals = await asyncio.gather(arrive(first), arrive(second))
+    await first.close()
+    await second.close()
+    assert arrivals[0][0] == arrivals[1][0]
+    assert sorted(created for _id, created in arrivals) == [False, True]
 
 
 async def test_the_secret_is_made_once_and_kept(database_url):

@@ -1,10 +1,11 @@
 """Connecting to the database and bringing its schema up to date with Alembic."""
 
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, QueuePool, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -19,6 +20,19 @@ def connect(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+async def open_connections(engine: AsyncEngine) -> None:
+    """Opens the pool's connections at start, all at once, then gives them back to the pool.
+
+    Otherwise the first people to write after a start wait while their messages open them
+    (a PostgreSQL connection takes several round trips to set up).
+    """
+    count = engine.pool.size() if isinstance(engine.pool, QueuePool) else 1
+    async with AsyncExitStack() as stack:
+        for _ in range(count):
+            connection = await stack.enter_async_context(engine.connect())
+            await connection.execute(text("SELECT 1"))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

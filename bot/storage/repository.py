@@ -4,6 +4,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,29 +39,29 @@ class Repository:
     async def user_for_message(self, pseudonym: str, channel: str, address: str, now: datetime) -> tuple[User, bool]:
         """The person behind a message, created on first contact; returns (user, is_new).
 
-        Runs for every message: one UPDATE … RETURNING finds a person who wrote before and
-        notes the visit in the same round trip.
+        Runs for every message, so it takes one round trip for a person who wrote before (an
+        UPDATE … RETURNING that also notes the visit) and two for a new one, without savepoints.
         """
-        seen = (
-            update(User)
-            .where(User.pseudonym == pseudonym)
-            .values(last_seen=now, address=address)
-            .returning(User)
-            .execution_options(populate_existing=True)
-        )
-        user = await self.session.scalar(seen)
+        seen = update(User).where(User.pseudonym == pseudonym).values(last_seen=now, address=address)
+        user = await self._returned_user(seen)
         if user is not None:
             return user, False
-        user = User(pseudonym=pseudonym, channel=channel, address=address, state={}, first_seen=now, last_seen=now)
-        try:
-            async with self.session.begin_nested():
-                self.session.add(user)
-        except IntegrityError:
-            # Another process created the same person a moment ago.
-            existing = await self.user(pseudonym)
-            assert existing is not None
-            return existing, False
-        return user, True
+        values = {"pseudonym": pseudonym, "channel": channel, "address": address, "state": {}, "first_seen": now, "last_seen": now}
+        user = await self._returned_user(self._insert(User).values(values).on_conflict_do_nothing())
+        if user is not None:
+            return user, True
+        # Another process created the same person a moment ago.
+        user = await self._returned_user(seen)
+        assert user is not None
+        return user, False
+
+    async def _returned_user(self, statement: Any) -> User | None:
+        return await self.session.scalar(statement.returning(User), execution_options={"populate_existing": True})
+
+    def _insert(self, entity: type) -> Any:
+        """INSERT with ON CONFLICT, which both databases have under the same name."""
+        dialect_insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        return dialect_insert(entity)
 
     async def record_event(self, at: datetime, channel: str, language: str | None, intent: str | None, route: str) -> None:
         """A plain INSERT, without the unit of work: it runs for every message."""
@@ -262,8 +263,7 @@ class Repository:
         One INSERT … ON CONFLICT DO NOTHING (both databases have it), with no savepoint and no
         ORM flush: it runs for every update the bot receives.
         """
-        dialect_insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        statement = dialect_insert(SeenUpdate).values(channel=channel, update_id=update_id, seen_at=now).on_conflict_do_nothing()
+        statement = self._insert(SeenUpdate).values(channel=channel, update_id=update_id, seen_at=now).on_conflict_do_nothing()
         result = await self.session.execute(statement)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
