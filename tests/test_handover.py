@@ -311,7 +311,7 @@ async def test_two_staff_members_claiming_at_once_only_one_wins(database_url):
     await upgrade(storage.engine)
     now = datetime(2026, 12, 1, tzinfo=UTC)
     async with storage.unit() as repo:
-        user, _ = await repo.user_for_message("PSEUDO12", "telegram", "1", now)
+        user = (await repo.user_for_message("PSEUDO12", "telegram", "1", now)).user
         request = await repo.add_handover_request(user, "asked for a person", 0, None, now)
     won = []
     for alias in ("Sam", "Lou"):  # the UPDATE only passes while the request is still waiting
@@ -366,7 +366,7 @@ def test_the_queue_command_lists_pseudonyms_never_ids(tmp_path, monkeypatch, cap
         storage = Storage(connect(url))
         await upgrade(storage.engine)
         async with storage.unit() as repo:
-            user, _ = await repo.user_for_message("PSEUDO12", "telegram", PERSON, datetime.now(UTC))
+            user = (await repo.user_for_message("PSEUDO12", "telegram", PERSON, datetime.now(UTC))).user
             await repo.add_handover_request(user, "crisis.violence", 10, "texte", datetime.now(UTC))
         await storage.close()
 

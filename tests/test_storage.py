@@ -37,11 +37,27 @@ async def test_events_have_no_column_for_text_or_person(database_url):
 async def test_same_pseudonym_is_the_same_person(database_url):
     store = await migrated(database_url)
     async with store.unit() as repo:
-        first, created = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
+        first = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
     async with store.unit() as repo:
-        again, created_again = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
+        again = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
     await store.close()
-    assert created and not created_again and first.id == again.id
+    assert first.is_new and not again.is_new and first.user.id == again.user.id
+
+
+async def test_a_returning_person_arrives_with_what_waits_for_them_and_not_for_others(database_url):
+    store = await migrated(database_url)
+    async with store.unit() as repo:
+        amina = (await repo.user_for_message("AMINA234", "whatsapp", "32470", NOW)).user
+        lucia = (await repo.user_for_message("LUCIA234", "whatsapp", "32471", NOW)).user
+        request = await repo.add_handover_request(amina, "human.request", 0, None, NOW)
+        held = await repo.enqueue("whatsapp", "32470", {"text": "Voici la réponse"}, NOW, user=amina, request=request)
+        held.status = "held"
+    async with store.unit() as repo:
+        again = await repo.user_for_message("AMINA234", "whatsapp", "32470", NOW)
+        other = await repo.user_for_message("LUCIA234", "whatsapp", "32471", NOW)
+    await store.close()
+    assert (again.has_held, again.open_request_id) == (True, request.id)
+    assert (other.user.id, other.has_held, other.open_request_id) == (lucia.id, False, None)
 
 
 async def test_a_person_created_by_two_processes_at_once_is_one_person(database_url):
@@ -49,9 +65,9 @@ async def test_a_person_created_by_two_processes_at_once_is_one_person(database_
 
     async def arrive(store: Storage) -> tuple[int, bool]:
         async with store.unit() as repo:
-            user, created = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
+            arrival = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
             await asyncio.sleep(0.2)  # the other process arrives while this transaction is open
-            return user.id, created
+            return arrival.user.id, arrival.is_new
 
     arrivals = await asyncio.gather(arrive(first), arrive(second))
     await first.close()
@@ -75,7 +91,7 @@ async def test_the_secret_is_made_once_and_kept(database_url):
 async def test_forget_removes_the_person_and_their_requests_but_keeps_statistics(database_url):
     store = await migrated(database_url)
     async with store.unit() as repo:
-        user, _ = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
+        user = (await repo.user_for_message("ABCD2345", "telegram", "42", NOW)).user
         await repo.add_handover_request(user, "asked for a person", 0, "help", NOW)
         await repo.record_event(NOW, "telegram", "fr", "human.request", "handover")
     async with store.unit() as repo:
@@ -90,7 +106,7 @@ async def test_forget_removes_the_person_and_their_requests_but_keeps_statistics
 async def test_conversation_state_survives_a_restart(database_url):
     store = await migrated(database_url)
     async with store.unit() as repo:
-        user, _ = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
+        user = (await repo.user_for_message("ABCD2345", "telegram", "42", NOW)).user
         user.language = "ar"
         user.state = {"fallbacks": 1}
     await store.close()

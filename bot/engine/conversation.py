@@ -98,15 +98,17 @@ class Engine:
             if message.delivery_id is not None and not await repo.first_delivery(message.channel, message.delivery_id, now):
                 log.info("A message delivered a second time was ignored.")
                 return []
-            user, is_new = await repo.user_for_message(
+            arrival = await repo.user_for_message(
                 self.pseudonym_of(message.channel, message.external_id), message.channel, message.address, now
             )
+            user = arrival.user
             if user.blocked_reason:
                 return []
-            if await repo.release_held(user, now) and self.desk is not None:
+            if arrival.has_held and await repo.release_held(user, now) and self.desk is not None:
                 self.desk.wake()
-            turn = Turn(repo, user, is_new, message, now, faq, nlu, self.catalogs.translator(user.language))
-            turn.open_request = next(iter(await repo.open_handover_requests(user)), None)
+            turn = Turn(repo, user, arrival.is_new, message, now, faq, nlu, self.catalogs.translator(user.language))
+            if arrival.open_request_id is not None:
+                turn.open_request = await repo.request(arrival.open_request_id)
             await self._dispatch(turn)
             await repo.record_event(now, message.channel, turn.lang, turn.intent, turn.route)
         return turn.replies

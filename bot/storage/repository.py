@@ -3,10 +3,11 @@
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -24,6 +25,18 @@ from bot.storage.models import (
 )
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """A person's message as the database sees it, read in the round trip that notes it."""
+
+    user: User
+    is_new: bool
+    has_held: bool = False
+    """Messages are held for them (WhatsApp's window was closed): they go out now."""
+    open_request_id: int | None = None
+    """Their handover still waiting or in a staff member's hands, if any (the oldest)."""
+
+
 class Repository:
     """The queries of one unit of work (one incoming message, usually)."""
 
@@ -36,27 +49,37 @@ class Repository:
     async def user_by_id(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
-    async def user_for_message(self, pseudonym: str, channel: str, address: str, now: datetime) -> tuple[User, bool]:
-        """The person behind a message, created on first contact; returns (user, is_new).
+    async def user_for_message(self, pseudonym: str, channel: str, address: str, now: datetime) -> "Arrival":
+        """The person behind a message, created on first contact.
 
-        Runs for every message, so it takes one round trip for a person who wrote before (an
-        UPDATE … RETURNING that also notes the visit) and two for a new one, without savepoints.
+        Runs for every message, so it takes one round trip for a person who wrote before: an
+        UPDATE … RETURNING that notes the visit and says whether anything waits for them. A new
+        person takes two, without savepoints.
         """
-        seen = update(User).where(User.pseudonym == pseudonym).values(last_seen=now, address=address)
-        user = await self._returned_user(seen)
-        if user is not None:
-            return user, False
+        # SQLAlchemy writes the columns of a RETURNING clause without their table on SQLite, in
+        # subqueries too, where a bare "id" would be the subquery's own: the person's is spelt out.
+        person = literal_column("users.id")
+        held = select(OutboxMessage.id).where(OutboxMessage.user_id == person, OutboxMessage.status == "held").exists()
+        open_request = (
+            select(HandoverRequest.id)
+            .where(HandoverRequest.user_id == person, HandoverRequest.status != "closed")
+            .order_by(HandoverRequest.created_at)
+            .limit(1)
+            .scalar_subquery()
+        )
+        seen = update(User).where(User.pseudonym == pseudonym).values(last_seen=now, address=address).returning(User, held, open_request)
+        returning = {"populate_existing": True}
+        row = (await self.session.execute(seen, execution_options=returning)).first()
+        if row is not None:
+            return Arrival(row[0], is_new=False, has_held=bool(row[1]), open_request_id=row[2])
         values = {"pseudonym": pseudonym, "channel": channel, "address": address, "state": {}, "first_seen": now, "last_seen": now}
-        user = await self._returned_user(self._insert(User).values(values).on_conflict_do_nothing())
+        created = self._insert(User).values(values).on_conflict_do_nothing().returning(User)
+        user = await self.session.scalar(created, execution_options=returning)
         if user is not None:
-            return user, True
+            return Arrival(user, is_new=True)
         # Another process created the same person a moment ago.
-        user = await self._returned_user(seen)
-        assert user is not None
-        return user, False
-
-    async def _returned_user(self, statement: Any) -> User | None:
-        return await self.session.scalar(statement.returning(User), execution_options={"populate_existing": True})
+        row = (await self.session.execute(seen, execution_options=returning)).one()
+        return Arrival(row[0], is_new=False, has_held=bool(row[1]), open_request_id=row[2])
 
     def _insert(self, entity: type) -> Any:
         """INSERT with ON CONFLICT, which both databases have under the same name."""
