@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
+from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from nlu.features import TfidfFeatures
 from nlu.scoring import train
 from nlu.text import normalise
 
@@ -26,19 +27,17 @@ class IntentClassifier:
     def __init__(self, texts: Sequence[str], intents: Sequence[str]):
         # Two vectorisers side by side, stacked by hand: sklearn's FeatureUnion goes through
         # joblib for every call, which cost more than the features themselves (5 ms a message).
-        self._vectorisers = (
+        vectorisers = (
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1),
             TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"),
         )
-        self._scores = train(self._features(texts, fit=True), intents)
+        normalised = [normalise(t) for t in texts]
+        self._scores = train(hstack([v.fit_transform(normalised) for v in vectorisers]).tocsr(), intents)
+        self._features = TfidfFeatures(vectorisers)
         self.intents = self._scores.classes
 
-    def _features(self, texts: Sequence[str], fit: bool = False) -> csr_matrix:
-        normalised = [normalise(t) for t in texts]
-        return hstack([(v.fit_transform if fit else v.transform)(normalised) for v in self._vectorisers]).tocsr()
-
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        return self._scores.probabilities(self._features(texts))
+        return self._scores.probabilities(self._features.transform([normalise(t) for t in texts]))
 
     def rank_many(self, texts: Sequence[str], top: int = 5) -> list[list[Ranked]]:
         rankings = []

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from nlu.features import TfidfFeatures
 from nlu.scoring import train
 from nlu.text import arabic_share, normalise
 
@@ -27,8 +28,9 @@ class LanguageIdentifier:
     def __init__(self, examples: Iterable[tuple[str, str]]):
         latin = [(normalise(text), lang) for text, lang in examples if arabic_share(text) < ARABIC_SCRIPT_SHARE]
         texts, labels = zip(*[(t, lang) for t, lang in latin if t])
-        self._vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)
-        self._scores = train(self._vectoriser.fit_transform(texts), labels)
+        vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)
+        self._scores = train(vectoriser.fit_transform(texts), labels)
+        self._features = TfidfFeatures([vectoriser])
 
     def identify(self, text: str) -> LanguageGuess:
         return self.identify_many([text])[0]
@@ -44,7 +46,7 @@ class LanguageIdentifier:
                 latin_indexes.append(index)
         if latin_indexes:
             normalised = [normalise(texts[i]) for i in latin_indexes]
-            probabilities = self._scores.probabilities(self._vectoriser.transform(normalised))
+            probabilities = self._scores.probabilities(self._features.transform(normalised))
             labels = self._scores.classes
             for index, text, row in zip(latin_indexes, normalised, probabilities):
                 best = row.argmax()

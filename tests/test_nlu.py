@@ -5,11 +5,14 @@ import json
 import sys
 
 import pytest
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.cli import main
 from bot.settings import REPOSITORY
 from nlu.classifier import Ranked
 from nlu.evaluation import evaluate
+from nlu.features import TfidfFeatures
 from nlu.intents import load_intents
 from nlu.parse import Thresholds, decide_route
 from nlu.safety import CrisisLexicon
@@ -127,3 +130,28 @@ def test_eval_command_prints_the_figures(tmp_path, capsys):
     assert main(["nlu", "eval", str(path)]) == 0
     out = capsys.readouterr().out
     assert "intent accuracy          1.000" in out and "crisis → handover" in out
+
+
+@pytest.mark.parametrize(
+    "vectoriser",
+    [
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"),
+    ],
+    ids=["characters", "words"],
+)
+def test_features_are_the_ones_sklearn_computes(faq, vectoriser):
+    examples = [normalise(text) for text, _lang, _intent in faq.examples()]
+    messages = [normalise(text) for text in ("c koi la prep", "¿dónde están?", "wach kayn test", "", "!!!", "zzzz qqqq", "prep " * 500)]
+    vectoriser.fit(examples)
+    expected = vectoriser.transform(examples[:200] + messages)
+    computed = TfidfFeatures([vectoriser]).transform(examples[:200] + messages)
+    assert computed.shape == expected.shape
+    assert abs(computed - expected).max() < 1e-12
+
+
+def test_features_of_several_vectorisers_sit_side_by_side(faq):
+    examples = [normalise(text) for text, _lang, _intent in faq.examples()]
+    vectorisers = [TfidfVectorizer(analyzer="char_wb", sublinear_tf=True).fit(examples), TfidfVectorizer(sublinear_tf=True).fit(examples)]
+    expected = hstack([v.transform(examples[:50]) for v in vectorisers])
+    assert abs(TfidfFeatures(vectorisers).transform(examples[:50]) - expected).max() < 1e-12
