@@ -68,7 +68,7 @@ class Repository:
             .scalar_subquery()
         )
         seen = update(User).where(User.pseudonym == pseudonym).values(last_seen=now, address=address).returning(User, held, open_request)
-        returning = {"populate_existing": True}
+        returning = {"populate_existing": True, "synchronize_session": False}
         row = (await self.session.execute(seen, execution_options=returning)).first()
         if row is not None:
             return Arrival(row[0], is_new=False, has_held=bool(row[1]), open_request_id=row[2])
@@ -81,14 +81,14 @@ class Repository:
         row = (await self.session.execute(seen, execution_options=returning)).one()
         return Arrival(row[0], is_new=False, has_held=bool(row[1]), open_request_id=row[2])
 
-    def _insert(self, entity: type) -> Any:
+    def _insert(self, entity: Any) -> Any:
         """INSERT with ON CONFLICT, which both databases have under the same name."""
         dialect_insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
         return dialect_insert(entity)
 
     async def record_event(self, at: datetime, channel: str, language: str | None, intent: str | None, route: str) -> None:
         """A plain INSERT, without the unit of work: it runs for every message."""
-        await self.session.execute(insert(Event).values(at=at, channel=channel, language=language, intent=intent, route=route))
+        await self.session.execute(insert(Event.__table__).values(at=at, channel=channel, language=language, intent=intent, route=route))
 
     async def add_handover_request(self, user: User, reason: str, priority: int, text: str | None, now: datetime) -> HandoverRequest:
         request = HandoverRequest(user_id=user.id, reason=reason, priority=priority, status="waiting", text=text, created_at=now)
@@ -286,7 +286,7 @@ class Repository:
         One INSERT … ON CONFLICT DO NOTHING (both databases have it), with no savepoint and no
         ORM flush: it runs for every update the bot receives.
         """
-        statement = self._insert(SeenUpdate).values(channel=channel, update_id=update_id, seen_at=now).on_conflict_do_nothing()
+        statement = self._insert(SeenUpdate.__table__).values(channel=channel, update_id=update_id, seen_at=now).on_conflict_do_nothing()
         result = await self.session.execute(statement)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
