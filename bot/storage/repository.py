@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, literal_column, or_, select, update
+from sqlalchemy import Update, and_, bindparam, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -23,6 +23,36 @@ from bot.storage.models import (
     SeenUpdate,
     User,
 )
+
+
+def _visit() -> Update:
+    """A returning person's message: noted, with whether messages are held for them and their open handover.
+
+    Built once (it runs for every message) and given its values at each execution.
+    """
+    # SQLAlchemy writes the columns of a RETURNING clause without their table on SQLite, in
+    # subqueries too, where a bare "id" would be the subquery's own: the person's is spelt out.
+    person = literal_column("users.id")
+    held = select(OutboxMessage.id).where(OutboxMessage.user_id == person, OutboxMessage.status == "held").exists()
+    open_request = (
+        select(HandoverRequest.id)
+        .where(HandoverRequest.user_id == person, HandoverRequest.status != "closed")
+        .order_by(HandoverRequest.created_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        update(User)
+        .where(User.pseudonym == bindparam("visitor"))
+        .values(last_seen=bindparam("seen_at"), address=bindparam("reply_to"))
+        .returning(User, held, open_request)
+    )
+
+
+_DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_VISIT = _visit()
+_EVENT = insert(Event.__table__)
+_FIRST_DELIVERY = {name: dialect_insert(SeenUpdate.__table__).on_conflict_do_nothing() for name, dialect_insert in _DIALECT_INSERT.items()}
 
 
 @dataclass(frozen=True)
@@ -56,20 +86,9 @@ class Repository:
         UPDATE … RETURNING that notes the visit and says whether anything waits for them. A new
         person takes two, without savepoints.
         """
-        # SQLAlchemy writes the columns of a RETURNING clause without their table on SQLite, in
-        # subqueries too, where a bare "id" would be the subquery's own: the person's is spelt out.
-        person = literal_column("users.id")
-        held = select(OutboxMessage.id).where(OutboxMessage.user_id == person, OutboxMessage.status == "held").exists()
-        open_request = (
-            select(HandoverRequest.id)
-            .where(HandoverRequest.user_id == person, HandoverRequest.status != "closed")
-            .order_by(HandoverRequest.created_at)
-            .limit(1)
-            .scalar_subquery()
-        )
-        seen = update(User).where(User.pseudonym == pseudonym).values(last_seen=now, address=address).returning(User, held, open_request)
+        seen = {"visitor": pseudonym, "seen_at": now, "reply_to": address}
         returning = {"populate_existing": True, "synchronize_session": False}
-        row = (await self.session.execute(seen, execution_options=returning)).first()
+        row = (await self.session.execute(_VISIT, seen, execution_options=returning)).first()
         if row is not None:
             return Arrival(row[0], is_new=False, has_held=bool(row[1]), open_request_id=row[2])
         values = {"pseudonym": pseudonym, "channel": channel, "address": address, "state": {}, "first_seen": now, "last_seen": now}
@@ -78,17 +97,16 @@ class Repository:
         if user is not None:
             return Arrival(user, is_new=True)
         # Another process created the same person a moment ago.
-        row = (await self.session.execute(seen, execution_options=returning)).one()
+        row = (await self.session.execute(_VISIT, seen, execution_options=returning)).one()
         return Arrival(row[0], is_new=False, has_held=bool(row[1]), open_request_id=row[2])
 
     def _insert(self, entity: Any) -> Any:
         """INSERT with ON CONFLICT, which both databases have under the same name."""
-        dialect_insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        return dialect_insert(entity)
+        return _DIALECT_INSERT[self.session.get_bind().dialect.name](entity)
 
     async def record_event(self, at: datetime, channel: str, language: str | None, intent: str | None, route: str) -> None:
         """A plain INSERT, without the unit of work: it runs for every message."""
-        await self.session.execute(insert(Event.__table__).values(at=at, channel=channel, language=language, intent=intent, route=route))
+        await self.session.execute(_EVENT, {"at": at, "channel": channel, "language": language, "intent": intent, "route": route})
 
     async def add_handover_request(self, user: User, reason: str, priority: int, text: str | None, now: datetime) -> HandoverRequest:
         request = HandoverRequest(user_id=user.id, reason=reason, priority=priority, status="waiting", text=text, created_at=now)
@@ -286,8 +304,8 @@ class Repository:
         One INSERT … ON CONFLICT DO NOTHING (both databases have it), with no savepoint and no
         ORM flush: it runs for every update the bot receives.
         """
-        statement = self._insert(SeenUpdate.__table__).values(channel=channel, update_id=update_id, seen_at=now).on_conflict_do_nothing()
-        result = await self.session.execute(statement)
+        statement = _FIRST_DELIVERY[self.session.get_bind().dialect.name]
+        result = await self.session.execute(statement, {"channel": channel, "update_id": update_id, "seen_at": now})
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def forget_seen_updates(self, before: datetime) -> int:
