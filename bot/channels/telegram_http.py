@@ -5,6 +5,7 @@ update costs four or five Bot API calls (typing, replies, getUpdates, a button's
 parses HTTP in C and costs about a quarter as much a call. PTB takes any BaseRequest for this.
 """
 
+import json
 from typing import Any
 
 import aiohttp
@@ -30,7 +31,9 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._connections), headers={"User-Agent": self.USER_AGENT}
+                connector=aiohttp.TCPConnector(limit=self._connections),
+                headers={"User-Agent": self.USER_AGENT},
+                json_serialize=_json_utf8,
             )
 
     async def shutdown(self) -> None:
@@ -57,7 +60,7 @@ class AiohttpRequest(BaseRequest):
             connect=None if connect is None or pool is None else connect + pool,
         )
         try:
-            async with self._session.request(method, url, data=_body(request_data), timeout=timeout) as response:
+            async with self._session.request(method, url, timeout=timeout, **_body(request_data)) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
@@ -65,20 +68,29 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
 
+def _json_utf8(value: object) -> str:
+    """Arabic and accented letters as themselves, not as \\u escapes: a third of the bytes."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _given(value: object, default: float) -> float | None:
     """PTB passes BaseRequest.DEFAULT_NONE for "not given"; None means no limit."""
     return default if value is BaseRequest.DEFAULT_NONE else value  # type: ignore[return-value]
 
 
-def _body(request_data: RequestData | None) -> Any:
-    """Form fields, as Telegram takes them; multipart when there are files to upload."""
+def _body(request_data: RequestData | None) -> dict[str, Any]:
+    """A JSON body, which the Bot API takes; multipart when there are files to upload.
+
+    JSON, not form fields: aiohttp builds a form with a multipart writer and percent-encodes
+    every byte of the text in Python, which cost half of each call's time.
+    """
     if request_data is None:
-        return None
+        return {}
     if not request_data.contains_files:
-        return request_data.json_parameters
+        return {"json": request_data.parameters}
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mime_type) in request_data.multipart_data.items():  # type: ignore[misc]
         form.add_field(name, content, filename=filename, content_type=mime_type)
-    return form
+    return {"data": form}
