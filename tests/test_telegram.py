@@ -7,6 +7,7 @@ sent back through the fake server, as the person's phone would have shown it.
 import asyncio
 
 import pytest
+from sqlalchemy import text
 
 from bot.channels.telegram import TYPING_AFTER
 from bot.engine.conversation import OPEN_TOPICS
@@ -143,6 +144,23 @@ async def test_forget_erases_the_person_after_the_confirmation_button(bot_api, d
 
     assert bot_api.texts(AMINA.id, since) == [french.gettext("Done: everything the bot kept about you is erased. If you write again, it starts from zero.")]
     assert remaining is None
+
+
+async def test_a_database_server_that_drops_its_connections_costs_no_message(bot_api, database_url, faq, nlu):
+    """A restart of PostgreSQL closes every connection in the bot's pool: the next message must still be answered."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no server to restart")
+    async with running_bot(bot_api, bot_settings(bot_api, database_url), (faq, nlu)) as app:
+        bot_api.message(AMINA, "c koi la prep")
+        await bot_api.settle()
+        async with app.storage.engine.connect() as connection:  # what a restart of PostgreSQL does to the pool
+            others = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            await connection.execute(text(others))
+        since = bot_api.mark()
+        bot_api.message(AMINA, "quels sont vos horaires")
+        await bot_api.settle()
+
+    assert answered_entry(faq, bot_api.texts(AMINA.id, since)[0], "fr") is not None
 
 
 async def test_a_restart_keeps_the_conversation_where_it_was(bot_api, database_url, faq, nlu, catalogs):
