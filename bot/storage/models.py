@@ -134,10 +134,12 @@ class AppSecret(Base):
 
 
 class SeenUpdate(Base):
-    """An incoming update already taken in hand, so that a repeated delivery of it is ignored.
+    """An incoming update already handled, so that a repeated delivery of it is ignored.
 
-    The unique key makes this hold across bot processes sharing one database. Rows are pruned
-    after a few days: platforms redeliver within hours, and an id holds no text and no person.
+    Noted in the transaction that handles the update: one whose handling failed is not noted.
+    The unique key makes this hold across bot processes sharing one database. Rows are
+    forgotten after 8 days (handover/jobs.py): Meta repeats a webhook call for up to 7 days, and
+    an id holds no text and no person.
     """
 
     __tablename__ = "seen_updates"
