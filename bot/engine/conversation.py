@@ -92,6 +92,11 @@ class Engine:
         return pseudonym(self._key, channel, external_id)
 
     async def handle(self, message: InboundMessage) -> list[Reply]:
+        """The replies to one message, in one transaction.
+
+        The delivery is noted in that same transaction: a message delivered twice gets no
+        second answer, and one whose handling failed is handled when it comes again.
+        """
         faq, nlu = self._knowledge
         now = self.clock()
         async with self.storage.unit() as repo:
