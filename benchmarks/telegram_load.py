@@ -14,6 +14,9 @@ TELEGRAM_RATE_LIMIT=0: PTB's AIORateLimiter stays in the path but its limit is l
 figures are the bot's own time and not the waits that Telegram's 30 messages a second impose
 (200 people writing at once exceed that by design; in production those waits come on top).
 
+With --database-url, give it an empty database each time (`CREATE DATABASE bench_2`): the fake
+server numbers its updates from 1 in every run, and the bot ignores an update id it has handled.
+
 Prints: updates handled per second; latency p50/p99/max from the moment an update is available
 (getUpdates would return it) to the moment the last message of the bot's reply reaches the
 server; the bot's CPU time per update (which a busy machine does not change much, unlike the
