@@ -1,8 +1,6 @@
 """The python-telegram-bot Application that `outreach-bot run` runs: built in one place for the bot, the tests and the benchmark."""
 
-import asyncio
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
@@ -11,6 +9,7 @@ from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 from bot.app import App
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_http import AiohttpRequest
+from bot.channels.turns import Turns
 from bot.settings import Settings, require_telegram_token
 
 CONCURRENT_UPDATES = 64
@@ -47,42 +46,23 @@ def build_application(settings: Settings, app: App) -> Application:
     return application
 
 
-@dataclass
-class _ChatTurn:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    holders: int = 0
-    """Updates of the chat in hand or waiting; the entry goes when it falls to 0."""
-
-
 class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
-    """Different chats at the same time, one chat's updates one after the other.
+    """Different chats at the same time, one chat's updates one after the other (bot/channels/turns.py).
 
-    PTB's default handles one update at a time, so one person's slow reply makes everyone
-    wait; plain concurrency would let a person's "yes" overtake the question it answers.
-    Updates wait for their chat's turn in arrival order (asyncio locks are fair). One lock per
-    chat with an update in hand: memory does not grow with the number of people.
+    PTB's default handles one update at a time, so one person's slow reply makes everyone wait.
     """
 
     def __init__(self, max_concurrent_updates: int):
         super().__init__(max_concurrent_updates)
-        self._turns: dict[int, _ChatTurn] = {}
+        self._turns = Turns()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         if key is None:
             await coroutine
             return
-        turn = self._turns.get(key)
-        if turn is None:
-            turn = self._turns[key] = _ChatTurn()
-        turn.holders += 1
-        try:
-            async with turn.lock:
-                await coroutine
-        finally:
-            turn.holders -= 1
-            if turn.holders == 0:
-                del self._turns[key]
+        async with self._turns.of(key):
+            await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""

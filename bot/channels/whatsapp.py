@@ -16,15 +16,14 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.channels.turns import Turns
 from bot.channels.whatsapp_api import GraphApi, WhatsAppSender, result_of_error
 from bot.engine import Engine
 from bot.messages import DeliveryResult, InboundMessage, MessageKind, Reply, RetryLater, Undeliverable, reply_to_body
@@ -115,12 +114,6 @@ def status_update(item: dict) -> StatusUpdate | None:
     return StatusUpdate(message_id, status, code if isinstance(code, int) else None)
 
 
-@dataclass
-class _Turn:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    holders: int = 0
-
-
 class WhatsAppChannel:
     """Handles what the webhook accepted: messages through the engine, failed statuses through the outbox."""
 
@@ -133,7 +126,7 @@ class WhatsAppChannel:
         self._app_secret = app_secret
         self.outbox: Outbox | None = None
         """The handover's outbox, once it runs: failed deliveries of staff replies go back to it."""
-        self._turns: dict[str, _Turn] = {}
+        self._turns = Turns()
         self._slots = asyncio.Semaphore(CONCURRENT_MESSAGES)
         self._tasks: set[asyncio.Task] = set()
 
@@ -201,7 +194,7 @@ class WhatsAppChannel:
     async def _message(self, message: InboundMessage) -> None:
         """A message delivered a second time gets no replies from the engine."""
         wa_id = message.address
-        async with self._turn(wa_id), self._slots:
+        async with self._turns.of(wa_id), self._slots:
             try:
                 await self._answer(wa_id, await self.engine.handle(message))
             except Exception:
@@ -242,20 +235,6 @@ class WhatsAppChannel:
         log.info("WhatsApp could not take a reply now (%s): %d message(s) queued.", type(result).__name__, len(replies))
         if self.outbox is not None:
             self.outbox.wake()
-
-    @asynccontextmanager
-    async def _turn(self, wa_id: str) -> AsyncIterator[None]:
-        """One person's messages one after the other, in arrival order (asyncio locks are fair); one lock per person in hand."""
-        turn = self._turns.setdefault(wa_id, _Turn())
-        turn.holders += 1
-        try:
-            async with turn.lock:
-                yield
-        finally:
-            turn.holders -= 1
-            if turn.holders == 0:
-                del self._turns[wa_id]
-
 
 def _dicts(value: object) -> list[dict]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
