@@ -51,6 +51,8 @@ def _visit() -> Update:
 
 _DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _VISIT = _visit()
+_ORM_RETURNING = {"populate_existing": True, "synchronize_session": False}
+"""The rows RETURNING gives back replace what the session holds of them."""
 _EVENT = insert(Event.__table__)
 _FIRST_DELIVERY = {name: dialect_insert(SeenUpdate.__table__).on_conflict_do_nothing() for name, dialect_insert in _DIALECT_INSERT.items()}
 
@@ -79,7 +81,7 @@ class Repository:
     async def user_by_id(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
-    async def user_for_message(self, pseudonym: str, channel: str, address: str, now: datetime) -> "Arrival":
+    async def user_for_message(self, pseudonym: str, channel: str, address: str, now: datetime) -> Arrival:
         """The person behind a message, created on first contact.
 
         Runs for every message, so it takes one round trip for a person who wrote before: an
@@ -87,18 +89,22 @@ class Repository:
         person takes two, without savepoints.
         """
         seen = {"visitor": pseudonym, "seen_at": now, "reply_to": address}
-        returning = {"populate_existing": True, "synchronize_session": False}
-        row = (await self.session.execute(_VISIT, seen, execution_options=returning)).first()
-        if row is not None:
-            return Arrival(row[0], is_new=False, has_held=bool(row[1]), open_request_id=row[2])
+        arrival = await self._visit(seen)
+        if arrival is not None:
+            return arrival
         values = {"pseudonym": pseudonym, "channel": channel, "address": address, "state": {}, "first_seen": now, "last_seen": now}
         created = self._insert(User).values(values).on_conflict_do_nothing().returning(User)
-        user = await self.session.scalar(created, execution_options=returning)
+        user = await self.session.scalar(created, execution_options=_ORM_RETURNING)
         if user is not None:
             return Arrival(user, is_new=True)
         # Another process created the same person a moment ago.
-        row = (await self.session.execute(_VISIT, seen, execution_options=returning)).one()
-        return Arrival(row[0], is_new=False, has_held=bool(row[1]), open_request_id=row[2])
+        arrival = await self._visit(seen)
+        assert arrival is not None
+        return arrival
+
+    async def _visit(self, seen: dict[str, Any]) -> Arrival | None:
+        row = (await self.session.execute(_VISIT, seen, execution_options=_ORM_RETURNING)).first()
+        return None if row is None else Arrival(row[0], is_new=False, has_held=bool(row[1]), open_request_id=row[2])
 
     def _insert(self, entity: Any) -> Any:
         """INSERT with ON CONFLICT, which both databases have under the same name."""
