@@ -20,6 +20,7 @@ from handover.schedule import load_schedule
 from handover.staff import StaffRoom
 from nlu.embedded import EmbeddedNLU
 from nlu.rasa_backend import RasaConnection, backend_over
+from nlu.training import train
 
 log = logging.getLogger(__name__)
 PSEUDONYM_SECRET = "pseudonym"
@@ -101,9 +102,9 @@ def attach_handover(
 
 
 def load_knowledge(settings: Settings) -> tuple[Faq, EmbeddedNLU]:
-    """Read and validate the FAQ, and train the embedded NLU on it (raises FaqInvalid)."""
+    """Read and validate the FAQ, and train the embedded NLU on it in a child process (raises FaqInvalid)."""
     faq, problems = load_faq(settings.faq_dir, settings.nlu_data_dir)
-    nlu = EmbeddedNLU(faq.examples(), faq.crisis_lexicon)
+    nlu = EmbeddedNLU(train(faq.examples()), faq.crisis_lexicon)
     log.info(
         "FAQ loaded: %d entries, %d examples, %d warnings (see `outreach-bot faq lint`); NLU trained in %.1f s",
         len(faq.entries), nlu.example_count, len(problems), nlu.training_seconds,

@@ -1,10 +1,10 @@
 """The embedded NLU: runs in the bot's own process, needs no server and no network."""
 
-import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from nlu.classifier import IntentClassifier
 from nlu.language import LanguageIdentifier
+from nlu.linear import TrainedNLU
 from nlu.parse import Parse, Thresholds, decide_route
 from nlu.safety import CrisisLexicon
 
@@ -17,19 +17,17 @@ SURE_LANGUAGE = 0.6
 class EmbeddedNLU:
     def __init__(
         self,
-        examples: Iterable[tuple[str, str, str]],
+        trained: TrainedNLU,
         crisis_lexicon: Mapping[str, Mapping[str, Sequence[str]]],
         thresholds: Thresholds | None = None,
     ):
-        """Train on (text, language, intent) examples; takes a few seconds."""
-        started = time.perf_counter()
-        rows = list(examples)
-        self.languages = LanguageIdentifier((text, lang) for text, lang, _ in rows)
-        self.classifier = IntentClassifier([t for t, _, _ in rows], [i for _, _, i in rows])
+        """`trained`: by nlu.training.train, or nlu.fitting.fit in a process that may hold scikit-learn."""
+        self.languages = LanguageIdentifier(trained.languages)
+        self.classifier = IntentClassifier(trained.intents)
         self.lexicon = CrisisLexicon(crisis_lexicon)
         self.thresholds = thresholds or Thresholds()
-        self.training_seconds = time.perf_counter() - started
-        self.example_count = len(rows)
+        self.training_seconds = trained.seconds
+        self.example_count = trained.example_count
 
     async def parse(self, text: str, lang_hint: str | None = None) -> Parse:
         return self.parse_many([text], lang_hint)[0]

@@ -2,20 +2,18 @@
 
 Arabic script is recognised by its letters. For Latin letters, no off-the-shelf detector knows
 Arabic written in Latin letters ("wach kayn test"), so a small character n-gram model is trained
-on the bot's own examples, which are labelled by language and include arabizi.
+on the bot's own examples, which are labelled by language and include arabizi (nlu/fitting.py).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-
-from nlu.features import TfidfFeatures
-from nlu.scoring import train
+from nlu.linear import LinearModel
 from nlu.text import arabic_share, normalise
 
 LANGUAGES = ("fr", "es", "ar", "en")
 ARABIC_SCRIPT_SHARE = 0.5
+"""From this share of Arabic letters up, a message is Arabic for sure."""
 
 
 @dataclass(frozen=True)
@@ -25,12 +23,9 @@ class LanguageGuess:
 
 
 class LanguageIdentifier:
-    def __init__(self, examples: Iterable[tuple[str, str]]):
-        latin = [(normalise(text), lang) for text, lang in examples if arabic_share(text) < ARABIC_SCRIPT_SHARE]
-        texts, labels = zip(*[(t, lang) for t, lang in latin if t])
-        vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)
-        self._scores = train(vectoriser.fit_transform(texts), labels)
-        self._features = TfidfFeatures([vectoriser])
+    def __init__(self, model: LinearModel):
+        """`model`: fitted on messages in Latin letters, labelled with their language."""
+        self._model = model
 
     def identify(self, text: str) -> LanguageGuess:
         return self.identify_many([text])[0]
@@ -46,8 +41,8 @@ class LanguageIdentifier:
                 latin_indexes.append(index)
         if latin_indexes:
             normalised = [normalise(texts[i]) for i in latin_indexes]
-            probabilities = self._scores.probabilities(self._features.transform(normalised))
-            labels = self._scores.classes
+            probabilities = self._model.probabilities(normalised)
+            labels = self._model.classes
             for index, text, row in zip(latin_indexes, normalised, probabilities):
                 best = row.argmax()
                 confidence = float(row[best]) if text else 0.0

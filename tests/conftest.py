@@ -23,6 +23,7 @@ from bot.storage import Storage, connect, upgrade
 from fakes.graph_api import FakeGraphApi
 from fakes.telegram_api import FakeBotApi
 from nlu.embedded import EmbeddedNLU
+from nlu.fitting import fit
 
 NOW = datetime(2026, 12, 1, 20, 30, tzinfo=UTC)
 
@@ -35,7 +36,7 @@ def faq() -> Faq:
 
 @pytest.fixture(scope="session")
 def nlu(faq: Faq) -> EmbeddedNLU:
-    return EmbeddedNLU(faq.examples(), faq.crisis_lexicon)
+    return EmbeddedNLU(fit(faq.examples()), faq.crisis_lexicon)
 
 
 @pytest.fixture(scope="session")

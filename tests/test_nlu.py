@@ -2,17 +2,20 @@
 
 import io
 import json
+import subprocess
 import sys
 
 import pytest
+import numpy as np
 from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
 
 from bot.cli import main
 from bot.settings import REPOSITORY
 from nlu.classifier import Ranked
 from nlu.evaluation import evaluate
-from nlu.features import TfidfFeatures
+from nlu.fitting import linear_model, vocabulary
 from nlu.intents import load_intents
 from nlu.parse import Thresholds, decide_route
 from nlu.safety import CrisisLexicon
@@ -136,22 +139,46 @@ def test_eval_command_prints_the_figures(tmp_path, capsys):
     "vectoriser",
     [
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True),
         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"),
+        TfidfVectorizer(analyzer="word", ngram_range=(2, 3), sublinear_tf=True),
     ],
-    ids=["characters", "words"],
+    ids=["characters", "characters from one", "words", "word pairs and triples"],
 )
 def test_features_are_the_ones_sklearn_computes(faq, vectoriser):
     examples = [normalise(text) for text, _lang, _intent in faq.examples()]
-    messages = [normalise(text) for text in ("c koi la prep", "¿dónde están?", "wach kayn test", "", "!!!", "zzzz qqqq", "prep " * 500)]
+    messages = [normalise(text) for text in ("c koi la prep", "¿dónde están?", "wach kayn test", "", "!!!", "a", "zzzz qqqq", "prep " * 500)]
     vectoriser.fit(examples)
-    expected = vectoriser.transform(examples[:200] + messages)
-    computed = TfidfFeatures([vectoriser]).transform(examples[:200] + messages)
-    assert computed.shape == expected.shape
+    texts = examples[:200] + messages
+    expected = vectoriser.transform(texts).toarray()
+    computed = np.zeros_like(expected)
+    for row, text in zip(computed, texts):
+        columns, values = vocabulary(vectoriser).features(text)
+        row[columns] = values
     assert abs(computed - expected).max() < 1e-12
 
 
-def test_features_of_several_vectorisers_sit_side_by_side(faq):
-    examples = [normalise(text) for text, _lang, _intent in faq.examples()]
-    vectorisers = [TfidfVectorizer(analyzer="char_wb", sublinear_tf=True).fit(examples), TfidfVectorizer(sublinear_tf=True).fit(examples)]
-    expected = hstack([v.transform(examples[:50]) for v in vectorisers])
-    assert abs(TfidfFeatures(vectorisers).transform(examples[:50]) - expected).max() < 1e-12
+def test_probabilities_are_the_ones_sklearn_computes(faq):
+    rows = faq.examples()
+    texts, intents = [normalise(text) for text, _, _ in rows], [intent for _, _, intent in rows]
+    vectorisers = [TfidfVectorizer(analyzer="char_wb", sublinear_tf=True).fit(texts), TfidfVectorizer(sublinear_tf=True).fit(texts)]
+    classifier = SGDClassifier(loss="log_loss", max_iter=5, tol=None, random_state=0)
+    classifier.fit(hstack([v.transform(texts) for v in vectorisers]), intents)
+    messages = [*texts[:50], "c koi la prep", "", "zzzz"]
+    expected = classifier.predict_proba(hstack([v.transform(messages) for v in vectorisers]))
+    assert abs(linear_model(vectorisers, classifier).probabilities(messages) - expected).max() < 1e-12
+
+
+def test_the_bot_process_holds_neither_scikit_learn_nor_scipy(tmp_path):
+    """They take about 90 MB: the NLU is trained in a child process, and the bot keeps the weights."""
+    script = (
+        "import sys\n"
+        "from bot.app import load_knowledge\n"
+        "from bot.settings import load_settings\n"
+        "faq, nlu = load_knowledge(load_settings())\n"
+        "assert nlu.parse_many(['c koi la prep'])[0].intent == 'prep.info', nlu.parse_many(['c koi la prep'])\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
