@@ -20,7 +20,7 @@ from handover.schedule import load_schedule
 from handover.staff import StaffRoom
 from nlu.embedded import EmbeddedNLU
 from nlu.rasa_backend import RasaConnection, backend_over
-from nlu.training import train
+from nlu.training import TrainingFailed, train
 
 log = logging.getLogger(__name__)
 PSEUDONYM_SECRET = "pseudonym"
@@ -39,12 +39,16 @@ class App:
     _outbox_task: asyncio.Task | None = field(default=None, repr=False)
 
     async def reload(self) -> bool:
-        """Validate the edited FAQ and retrain, off the event loop; switch only if all is valid."""
+        """Validate the edited FAQ and retrain (in a child process, waited for in a thread, so that
+        people are answered meanwhile); switch only if all went well."""
         try:
             faq, nlu = await asyncio.to_thread(load_knowledge, self.settings)
         except FaqInvalid as error:
             problems = "\n".join(str(p) for p in error.problems if not p.warning)
             log.error("FAQ edit refused; the previous FAQ keeps serving. Problems:\n%s", problems)
+            return False
+        except TrainingFailed as error:
+            log.error("FAQ edit not applied, the previous FAQ keeps serving: %s", error)
             return False
         self.engine.use(faq, backend_over(nlu, self.rasa))
         return True

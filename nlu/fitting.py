@@ -7,6 +7,8 @@ spellings (3/7/9, ch/sh) and words glued together, and one model serves every la
 n-grams add the few whole words that decide between close intents.
 """
 
+import pickle
+import sys
 import time
 from collections.abc import Iterable, Sequence
 
@@ -72,3 +74,8 @@ def vocabulary(vectoriser: TfidfVectorizer) -> Vocabulary:
         raise ValueError("Vocabulary neither strips accents nor drops stop words: nlu.text.normalise does the folding")
     columns = {gram: int(column) for gram, column in v.vocabulary_.items()}
     return Vocabulary(v.analyzer, tuple(v.ngram_range), v.token_pattern, columns, v.idf_.copy())
+
+
+if __name__ == "__main__":
+    # The child process of nlu.training: examples in, fitted models out, both pickled.
+    sys.stdout.buffer.write(pickle.dumps(fit(pickle.load(sys.stdin.buffer))))

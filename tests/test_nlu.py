@@ -20,6 +20,7 @@ from nlu.intents import load_intents
 from nlu.parse import Thresholds, decide_route
 from nlu.safety import CrisisLexicon
 from nlu.text import normalise
+from nlu.training import TrainingFailed, train
 
 SHARED_SPEC = REPOSITORY.parent / "shared" / "spec"
 CONTRACT_KEYS = {"text", "lang", "intent", "confidence", "route"}
@@ -182,3 +183,8 @@ def test_the_bot_process_holds_neither_scikit_learn_nor_scipy(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_training_that_fails_in_the_child_process_says_why():
+    with pytest.raises(TrainingFailed, match="ValueError"):
+        train([("bonjour", "fr", "greeting"), ("hola", "es", "greeting")])

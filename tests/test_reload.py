@@ -10,6 +10,7 @@ from bot.app import start
 from bot.faq.watch import watch
 from bot.messages import InboundMessage
 from bot.settings import REPOSITORY, load_settings
+from nlu.training import TrainingFailed
 
 NEW_ANSWER = "Réponse modifiée par l'équipe."
 
@@ -51,6 +52,19 @@ async def test_invalid_edit_is_refused_and_the_previous_faq_keeps_serving(app, c
     with caplog.at_level(logging.ERROR):
         assert not await app.reload()
     assert "prep.yml:" in caplog.text and "unknown placeholder {no_such_fact}" in caplog.text
+    assert await ask(app) == before
+
+
+async def test_a_training_that_fails_keeps_the_previous_faq_serving(app, caplog, monkeypatch):
+    def out_of_memory(_examples):
+        raise TrainingFailed("training the NLU failed:\nMemoryError")
+
+    before = await ask(app)
+    replace_prep_answer(app, NEW_ANSWER)
+    monkeypatch.setattr("bot.app.train", out_of_memory)
+    with caplog.at_level(logging.ERROR):
+        assert not await app.reload()
+    assert "MemoryError" in caplog.text
     assert await ask(app) == before
 
 
