@@ -89,22 +89,23 @@ class Desk:
         alias = self.staff.get(message.staff_id)
         if alias is None:
             return
-        async with self.storage.unit() as repo:
-            if message.delivery_id is not None and not await repo.first_delivery(STAFF, message.delivery_id, self.clock()):
-                return
-            if message.thread_id is None:
-                if message.text.strip().split(maxsplit=1)[:1] == ["/queue"]:
-                    await self.post_queue(repo, self.t.gettext("Conversations waiting or in progress:"))
-                return
-            request = await repo.request_in_thread(message.thread_id)
-            if request is None:
-                await self._post_thread(repo, message.thread_id, self.t.gettext("No conversation is linked to this topic."))
-                return
-            user = await repo.user_by_id(request.user_id)
-            if user is None:
-                return
-            await self._act(repo, request, user, alias, message)
+        await self.storage.transaction(lambda repo: self._on_staff_message(repo, message, alias))
         self.wake()
+
+    async def _on_staff_message(self, repo: Repository, message: StaffMessage, alias: str) -> None:
+        if message.delivery_id is not None and not await repo.first_delivery(STAFF, message.delivery_id, self.clock()):
+            return
+        if message.thread_id is None:
+            if message.text.strip().split(maxsplit=1)[:1] == ["/queue"]:
+                await self.post_queue(repo, self.t.gettext("Conversations waiting or in progress:"))
+            return
+        request = await repo.request_in_thread(message.thread_id)
+        if request is None:
+            await self._post_thread(repo, message.thread_id, self.t.gettext("No conversation is linked to this topic."))
+            return
+        user = await repo.user_by_id(request.user_id)
+        if user is not None:
+            await self._act(repo, request, user, alias, message)
 
     async def _act(self, repo: Repository, request: HandoverRequest, user: User, alias: str, message: StaffMessage) -> None:
         t = self.t

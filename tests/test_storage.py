@@ -3,7 +3,9 @@
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.storage import Storage, connect, upgrade
 from bot.storage.models import Event, HandoverRequest
@@ -128,3 +130,30 @@ async def test_models_and_migrations_agree(database_url):
         differences = await connection.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
     await store.close()
     assert differences == []
+
+
+async def test_a_transaction_the_database_failed_runs_once_more_from_nothing(storage):
+    tries = []
+
+    async def work(repo):
+        tries.append(1)
+        await repo.record_event(NOW, "telegram", "fr", "prep.info", "answer")
+        if len(tries) == 1:
+            raise OperationalError("COMMIT", {}, ConnectionResetError("the server closed the connection"))
+        return "answered"
+
+    assert await storage.transaction(work) == "answered"
+    async with storage.unit() as repo:
+        assert len((await repo.session.scalars(select(Event))).all()) == 1
+
+
+async def test_an_error_of_the_data_is_not_run_again(storage):
+    tries = []
+
+    async def work(repo):
+        tries.append(1)
+        raise IntegrityError("INSERT", {}, ValueError("duplicate key"))
+
+    with pytest.raises(IntegrityError):
+        await storage.transaction(work)
+    assert len(tries) == 1

@@ -97,25 +97,25 @@ class Engine:
         The delivery is noted in that same transaction: a message delivered twice gets no
         second answer, and one whose handling failed is handled when it comes again.
         """
+        return await self.storage.transaction(lambda repo: self._handle(repo, message))
+
+    async def _handle(self, repo: Repository, message: InboundMessage) -> list[Reply]:
         faq, nlu = self._knowledge
         now = self.clock()
-        async with self.storage.unit() as repo:
-            if message.delivery_id is not None and not await repo.first_delivery(message.channel, message.delivery_id, now):
-                log.info("A message delivered a second time was ignored.")
-                return []
-            arrival = await repo.user_for_message(
-                self.pseudonym_of(message.channel, message.external_id), message.channel, message.address, now
-            )
-            user = arrival.user
-            if user.blocked_reason:
-                return []
-            if arrival.has_held and await repo.release_held(user, now) and self.desk is not None:
-                self.desk.wake()
-            turn = Turn(repo, user, arrival.is_new, message, now, faq, nlu, self.catalogs.translator(user.language))
-            if arrival.open_request_id is not None:
-                turn.open_request = await repo.request(arrival.open_request_id)
-            await self._dispatch(turn)
-            await repo.record_event(now, message.channel, turn.lang, turn.intent, turn.route)
+        if message.delivery_id is not None and not await repo.first_delivery(message.channel, message.delivery_id, now):
+            log.info("A message delivered a second time was ignored.")
+            return []
+        arrival = await repo.user_for_message(self.pseudonym_of(message.channel, message.external_id), message.channel, message.address, now)
+        user = arrival.user
+        if user.blocked_reason:
+            return []
+        if arrival.has_held and await repo.release_held(user, now) and self.desk is not None:
+            self.desk.wake()
+        turn = Turn(repo, user, arrival.is_new, message, now, faq, nlu, self.catalogs.translator(user.language))
+        if arrival.open_request_id is not None:
+            turn.open_request = await repo.request(arrival.open_request_id)
+        await self._dispatch(turn)
+        await repo.record_event(now, message.channel, turn.lang, turn.intent, turn.route)
         return turn.replies
 
     async def _dispatch(self, turn: Turn) -> None:

@@ -6,6 +6,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, QueuePool, event, text
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -19,7 +21,9 @@ def connect(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_async_engine(url, hide_parameters=True)
+    event.listen(engine.sync_engine, "checkout", _drop_if_closed_by_the_server)
+    return engine
 
 
 async def open_connections(engine: AsyncEngine) -> None:
@@ -33,6 +37,18 @@ async def open_connections(engine: AsyncEngine) -> None:
         for _ in range(count):
             connection = await stack.enter_async_context(engine.connect())
             await connection.execute(text("SELECT 1"))
+
+
+def _drop_if_closed_by_the_server(_dbapi_connection, record: ConnectionPoolEntry, _proxy) -> None:  # type: ignore[no-untyped-def]
+    """A restart of PostgreSQL closes every connection of the pool: take a new one instead.
+
+    asyncpg knows without asking once it has read the server's goodbye. `pool_pre_ping` would
+    ask: a BEGIN, a ping and a ROLLBACK before every transaction, 0.8 ms of CPU a message, a
+    fifth of the engine's. Raising DisconnectionError makes the pool replace the connection.
+    A message in the very instant of a restart is covered by Storage.transaction's retry.
+    """
+    if record.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this connection")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

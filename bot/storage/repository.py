@@ -1,15 +1,16 @@
 """Every query the bot makes. SQL lives here and nowhere else."""
 
 import secrets
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Update, and_, bindparam, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, InternalError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.storage.database import sessions
@@ -23,6 +24,9 @@ from bot.storage.models import (
     SeenUpdate,
     User,
 )
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _visit() -> Update:
@@ -319,6 +323,11 @@ class Repository:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _database_side(error: DBAPIError) -> bool:
+    """A lost connection, or PEP 249's errors of the database's side rather than of the SQL."""
+    return error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError, InternalError))
+
+
 class Storage:
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
@@ -329,6 +338,24 @@ class Storage:
         """One transaction: committed when the block ends, rolled back if it raises."""
         async with self._sessions() as session, session.begin():
             yield Repository(session)
+
+    async def transaction(self, work: Callable[[Repository], Awaitable[T]]) -> T:
+        """`work` in one transaction, run once more on another connection if the database failed it.
+
+        A restart of PostgreSQL closes the pool's connections, and a message that comes at that
+        very moment can meet one that asyncpg does not know to be closed yet. The transaction
+        was rolled back, so `work` (which must change nothing outside the database) can run
+        again. An error of the statements or the data, such as an IntegrityError, is raised.
+        """
+        try:
+            async with self.unit() as repo:
+                return await work(repo)
+        except DBAPIError as error:
+            if not _database_side(error):
+                raise
+            log.warning("The database failed a transaction (%s); running it once more.", type(error.orig).__name__)
+        async with self.unit() as repo:
+            return await work(repo)
 
     async def close(self) -> None:
         await self.engine.dispose()
