@@ -1,6 +1,7 @@
-"""Fitting the embedded NLU's models with scikit-learn: the one module of the bot that imports it.
+"""Fitting the embedded NLU's models with scikit-learn.
 
-It runs in a child process (nlu/training.py) and hands back plain weights (nlu/linear.py).
+The running bot never imports this module: it runs in a child process (nlu/training.py) and
+hands back plain weights (nlu/linear.py).
 
 Character n-grams carry most of the signal: they survive typos, missing accents, arabizi
 spellings (3/7/9, ch/sh) and words glued together, and one model serves every language. Word
