@@ -1,6 +1,7 @@
 """Putting the parts together: settings → FAQ → NLU → storage → engine."""
 
 import asyncio
+import gc
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class App:
             log.error("FAQ edit not applied, the previous FAQ keeps serving: %s", error)
             return False
         self.engine.use(faq, backend_over(nlu, self.rasa))
+        settle_memory()
         return True
 
     def start_handover(self, senders: Mapping[str, PersonSender], staff: StaffRoom | None) -> Outbox:
@@ -88,6 +90,21 @@ class App:
         if self.rasa is not None:
             await self.rasa.aclose()
         await self.storage.close()
+
+
+def settle_memory() -> None:
+    """Collect once, then keep what start-up (or a reload) built out of every later collection.
+
+    The FAQ, the NLU's weights and the libraries' modules are some 130,000 objects that live as
+    long as the process. A full collection walks them all (70-85 ms here), and after a start the
+    first one came during the first messages: 150 ms answers in the load benchmark. gc.freeze()
+    puts them in a permanent generation that collections skip; an object whose last reference
+    goes is still freed. Unfreezing first lets a reload's collection free the previous FAQ
+    (one pause of that length per FAQ edit).
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def attach_handover(

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
-from bot.app import App, start
+from bot.app import App, settle_memory, start
 from bot.channels.telegram import ALLOWED_UPDATES, publish_commands
 from bot.channels.telegram_app import bot_api_urls, build_application
 from bot.channels.telegram_staff import TelegramSender, TelegramStaffRoom, register_staff_group
@@ -50,6 +50,7 @@ async def run(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     app = await start(settings)
+    settle_memory()
     app.watch_knowledge()
     try:
         await serve(settings, app, stop)
