@@ -152,9 +152,9 @@ def test_features_are_the_ones_sklearn_computes(faq, vectoriser):
     vectoriser.fit(examples)
     texts = examples[:200] + messages
     expected = vectoriser.transform(texts).toarray()
-    computed = np.zeros_like(expected)
+    computed, words = np.zeros_like(expected), vocabulary(vectoriser)
     for row, text in zip(computed, texts):
-        columns, values = vocabulary(vectoriser).features(text)
+        columns, values = words.features(text)
         row[columns] = values
     assert abs(computed - expected).max() < 1e-12
 
@@ -177,7 +177,8 @@ def test_the_bot_process_holds_neither_scikit_learn_nor_scipy(tmp_path):
         "from bot.app import load_knowledge\n"
         "from bot.settings import load_settings\n"
         "faq, nlu = load_knowledge(load_settings())\n"
-        "assert nlu.parse_many(['c koi la prep'])[0].intent == 'prep.info', nlu.parse_many(['c koi la prep'])\n"
+        "parse = nlu.parse_many(['c koi la prep'])[0]\n"
+        "assert parse.intent == 'prep.info', parse\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'}))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
