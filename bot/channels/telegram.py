@@ -12,7 +12,7 @@ the Telegram ids and turns them into a pseudonym at once.
 import asyncio
 import logging
 from collections.abc import Coroutine
-from contextlib import AbstractAsyncContextManager, nullcontext, suppress
+from contextlib import suppress
 from typing import Any
 
 from telegram import Bot, BotCommand, CallbackQuery, LinkPreviewOptions, Message, Update, User
@@ -34,7 +34,6 @@ from bot.engine import Engine
 from bot.faq.model import FALLBACK_LANGUAGE, LANGUAGES
 from bot.i18n import Catalogs, Translator
 from bot.messages import InboundMessage, MessageKind, Reply
-from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -92,17 +91,9 @@ async def publish_commands(bot: Bot, catalogs: Catalogs) -> None:
 
 
 class TelegramChannel:
-    def __init__(self, engine: Engine, storage: Storage, staff_chat_id: int | None):
+    def __init__(self, engine: Engine, staff_chat_id: int | None):
         self.engine = engine
-        self.storage = storage
         self.staff_chat_id = staff_chat_id
-        self._sqlite_writer = asyncio.Lock() if storage.engine.dialect.name == "sqlite" else None
-
-    def _database_turn(self) -> AbstractAsyncContextManager[object]:
-        """SQLite lets one transaction write at a time and makes the others poll for the lock,
-        sleeping up to 100 ms between tries: under load most of the time went there. Waiting
-        here instead is fair and wakes at once. PostgreSQL locks rows and needs no such turn."""
-        return self._sqlite_writer or nullcontext()
 
     def register(self, application: Application) -> None:
         """The handlers, in the way of PTB's examples; the screen runs first (group -1)."""
@@ -179,8 +170,7 @@ class TelegramChannel:
         answered = asyncio.Event()
         side_calls = [asyncio.create_task(call) for call in (_typing_unless(answered, context.bot, chat.id), *meanwhile)]
         try:
-            async with self._database_turn():
-                replies = await self.engine.handle(message)
+            replies = await self.engine.handle(message)
         finally:
             answered.set()
             await asyncio.gather(*side_calls)

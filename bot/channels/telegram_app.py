@@ -42,7 +42,7 @@ def build_application(settings: Settings, app: App) -> Application:
     if settings.webhook_url is not None:
         builder = builder.updater(None)
     application = builder.build()
-    TelegramChannel(app.engine, app.storage, settings.staff_chat_id).register(application)
+    TelegramChannel(app.engine, settings.staff_chat_id).register(application)
     return application
 
 

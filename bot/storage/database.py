@@ -1,14 +1,17 @@
 """Connecting to the database and bringing its schema up to date with Alembic."""
 
 from contextlib import AsyncExitStack
+from functools import partial
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, QueuePool, event, text
+from sqlalchemy import AsyncAdaptedQueuePool, Connection, QueuePool, event, make_url, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from bot.storage.sqlite import open_connection
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK = 7_305_917
@@ -16,9 +19,15 @@ _MIGRATION_LOCK = 7_305_917
 
 
 def connect(url: str) -> AsyncEngine:
-    """hide_parameters: a failed query's error message would otherwise quote its values (message text, addresses)."""
+    """hide_parameters: a failed query's error message would otherwise quote its values (message text, addresses).
+
+    SQLite: one connection, whose statements run on the event loop's thread (bot/storage/sqlite.py).
+    """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        path = make_url(url).database or ":memory:"
+        engine = create_async_engine(
+            url, async_creator=partial(open_connection, path), poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0, hide_parameters=True
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     engine = create_async_engine(url, hide_parameters=True)
