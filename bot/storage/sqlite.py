@@ -27,8 +27,8 @@ BUSY_TIMEOUT = 30.0
 class LoopThreadConnection(aiosqlite.Connection):
     """aiosqlite's connection, every call of which goes through `_execute`, with that one method run in place.
 
-    aiosqlite's thread still opens and closes the connection; SQLAlchemy also sets the
-    isolation level through it.
+    aiosqlite's thread still opens the connection, and SQLAlchemy sets the isolation level
+    through it; it stops when the connection is closed.
     """
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
