@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(command=_run)
 
     faq = commands.add_parser("faq", help="check or export the FAQ").add_subparsers(metavar="ACTION", required=True)
-    faq.add_parser("lint", help="check every FAQ file; exit 1 on any error").set_defaults(command=_faq_lint)
+    lint = faq.add_parser("lint", help="check every FAQ file; exit 1 on any error")
+    lint.add_argument("--release", action="store_true", help="before going public: an organisation fact not filled in yet is an error")
+    lint.set_defaults(command=_faq_lint)
     faq.add_parser("export", help="print the whole FAQ as JSON").set_defaults(command=_faq_export)
     faq.add_parser("coverage", help="examples per intent and language, and the answers written").set_defaults(command=_faq_coverage)
 
@@ -110,9 +112,9 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _faq_lint(settings: Settings, _args: argparse.Namespace) -> int:
+def _faq_lint(settings: Settings, args: argparse.Namespace) -> int:
     try:
-        _faq, problems = load_faq(settings.faq_dir, settings.nlu_data_dir)
+        _faq, problems = load_faq(settings.faq_dir, settings.nlu_data_dir, release=args.release)
     except FaqInvalid as error:
         problems = error.problems
     for problem in problems:

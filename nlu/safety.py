@@ -23,7 +23,7 @@ class CrisisLexicon:
         self._rules: list[tuple[str, re.Pattern[str]]] = []
         self._distress: re.Pattern[str] | None = None
         for intent, by_lang in patterns.items():
-            rule = _rule([p for phrases in by_lang.values() for p in phrases])
+            rule = phrase_rule([p for phrases in by_lang.values() for p in phrases])
             if rule is None:
                 continue
             if intent == DISTRESS:
@@ -43,7 +43,8 @@ class CrisisLexicon:
         return self._distress is not None and self._distress.search(normalise(text)) is not None
 
 
-def _rule(phrases: Sequence[str]) -> re.Pattern[str] | None:
+def phrase_rule(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex for a list of lexicon phrases (whole words, `*` endings, Arabic prefixes)."""
     alternatives = sorted({_phrase_regex(p) for p in phrases if normalise(p.rstrip("*"))})
     if not alternatives:
         return None

@@ -46,7 +46,8 @@ def test_the_word_list_catches_what_it_is_for():
 
 def faq_texts(faq):
     for entry in faq.entries.values():
-        for part, texts in (("answer", entry.answer), ("more", entry.more)):
+        follow_ups = [(f"follow-up {kind}", f.text) for kind, f in entry.follow_ups.items()]
+        for part, texts in (("answer", entry.answer), ("more", entry.more), *follow_ups):
             for lang in LANGUAGES:
                 if texts.get(lang):
                     yield f"{entry.id} {part} {lang}", faq.text(texts, lang)

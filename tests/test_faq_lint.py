@@ -158,3 +158,44 @@ def test_export_lists_every_answer_with_placeholders_filled(monkeypatch, capsys,
         assert set(entry) >= {"id", "answers", "examples", "sources", "reviewed_on"}
         assert all(entry["answers"].get(lang) for lang in ("fr", "es", "ar"))
         assert not any(re.search(r"\{[a-z_]+\}", text) for text in entry["answers"].values())
+
+
+def test_a_fact_not_filled_in_is_a_warning_for_now(content, capsys):
+    code, lines = lint(capsys)
+    assert code == 0
+    assert any("organisation.yml" in line and "org_address is not filled in yet" in line for line in lines)
+
+
+def test_a_fact_not_filled_in_fails_the_release_lint(content, capsys):
+    code = main(["faq", "lint", "--release"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert any("org_address is not filled in yet" in line for line in errors(lines))
+
+
+def test_the_release_lint_passes_once_the_team_fills_every_fact_in(content, capsys):
+    path = content / "faq" / "organisation.yml"
+    text = re.sub(r"    # value: write the fact.*\n    until_filled:\n(      .*\n){4}", '    value: "Rue de l\'Exemple 1"\n', path.read_text(encoding="utf-8"))
+    path.write_text(text, encoding="utf-8")
+    assert main(["faq", "lint", "--release"]) == 0
+
+
+def test_a_bracketed_gap_as_a_value_is_an_error(content, capsys):
+    edit(content / "faq" / "organisation.yml", '  emergency_number:\n    value: "112"', '  emergency_number:\n    value: "[numéro : à compléter]"')
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any("emergency_number" in line and "gap to fill" in line for line in errors(lines))
+
+
+def test_a_follow_up_that_points_to_an_unknown_entry_is_an_error(content, capsys):
+    edit(content / "faq" / "zz_test.yml", "    related: [prep.info]", "    related: [prep.info]\n    follow_ups: {cost: prep.nowhere}")
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any("zz_test.yml" in line and "unknown id 'prep.nowhere'" in line for line in errors(lines))
+
+
+def test_a_follow_up_of_an_unknown_kind_is_an_error(content, capsys):
+    edit(content / "faq" / "zz_test.yml", "    related: [prep.info]", "    related: [prep.info]\n    follow_ups: {when: prep.access}")
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any("zz_test.yml" in line and "unknown kind 'when'" in line for line in errors(lines))

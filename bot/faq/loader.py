@@ -10,23 +10,28 @@ from pathlib import Path
 from typing import Any
 
 from bot.faq.model import (
+    FOLLOW_UP_KINDS,
     LANGUAGES,
     PLACEHOLDER,
     REQUIRED_LANGUAGES,
     Entry,
     Faq,
     Fact,
+    FollowUp,
     IntentExamples,
     Texts,
     Topic,
 )
 from bot.faq.yamlfile import LineDict, LineList, Problem, YamlError, load
+from nlu.context import FILLER, OVER, WORD_KINDS, ContextPhrases
 from nlu.intents import INTENTS_FILE, load_intents
 from nlu.safety import DISTRESS
 from nlu.text import normalise
 
 ORGANISATION_FILE = "organisation.yml"
 LEXICON_FILE = "crisis_lexicon.yml"
+CONTEXT_FILE = "context_phrases.yml"
+NOT_TRAINING_DATA = (LEXICON_FILE, CONTEXT_FILE)
 TITLE_MAX = 24
 REQUIRED_FACTS = ("emergency_number", "hours_online")
 """Facts the bot's own sentences use (welcome, handover notice)."""
@@ -134,10 +139,14 @@ class _Checker:
         return None
 
 
-def load_faq(faq_dir: Path, nlu_data_dir: Path, today: date | None = None) -> tuple[Faq, list[Problem]]:
-    """Load and validate; raises FaqInvalid when there is any error, else returns the warnings too."""
+def load_faq(faq_dir: Path, nlu_data_dir: Path, today: date | None = None, release: bool = False) -> tuple[Faq, list[Problem]]:
+    """Load and validate; raises FaqInvalid when there is any error, else returns the warnings too.
+
+    `release`: the FAQ is about to go before the public, so an organisation fact the team has not
+    filled in yet is an error rather than a warning.
+    """
     checker = _Checker(today or date.today())
-    facts = _load_facts(faq_dir / ORGANISATION_FILE, checker)
+    facts = _load_facts(faq_dir / ORGANISATION_FILE, checker, release)
     topics: list[Topic] = []
     entries: dict[str, Entry] = {}
     entry_lines: dict[str, tuple[Path, int, LineDict]] = {}
@@ -150,15 +159,16 @@ def load_faq(faq_dir: Path, nlu_data_dir: Path, today: date | None = None) -> tu
             topics.append(topic)
     extra = _load_extra_examples(nlu_data_dir, checker, set(entries))
     lexicon = _load_lexicon(nlu_data_dir / LEXICON_FILE, checker)
+    context = _load_context_phrases(nlu_data_dir / CONTEXT_FILE, checker)
     _check_related(entries, entry_lines, checker)
     _check_intent_coverage(entries, extra, checker)
     if checker.errors:
         raise FaqInvalid(checker.problems)
-    faq = Faq(tuple(sorted(topics, key=lambda t: (t.order, t.id))), entries, facts, tuple(extra), lexicon)
+    faq = Faq(tuple(sorted(topics, key=lambda t: (t.order, t.id))), entries, facts, tuple(extra), lexicon, context)
     return faq, checker.problems
 
 
-def _load_facts(path: Path, checker: _Checker) -> dict[str, Fact]:
+def _load_facts(path: Path, checker: _Checker, release: bool) -> dict[str, Fact]:
     root = checker.document(path, "the organisation file")
     facts_map = checker.mapping(root.get("facts"), path, root.line_of("facts"), "facts") if root is not None else None
     if facts_map is None:
@@ -170,15 +180,24 @@ def _load_facts(path: Path, checker: _Checker) -> dict[str, Fact]:
         if spec is None:
             continue
         value = spec.get("value")
+        until_filled: Texts = {}
         if isinstance(value, (str, int, float)) and str(value).strip():
             texts = {"*": str(value).strip()}
+        elif value is None and "until_filled" in spec:
+            texts = {}
+            until_filled = checker.texts(spec["until_filled"], path, spec.line_of("until_filled"), f"until_filled of {name}", LANGUAGES)
+            report = checker.error if release else checker.warn
+            report(path, line, f"fact {name} is not filled in yet: the bot says what `until_filled` says in its place")
         else:
             texts = checker.texts(value, path, spec.line_of("value"), f"value of {name}", REQUIRED_LANGUAGES)
+        for lang, text in texts.items():
+            if text.startswith("[") and text.endswith("]"):
+                checker.error(path, spec.line_of("value"), f"value of {name} in '{lang}' is a gap to fill ({text}): write the fact, or leave `value` out and write `until_filled`")
         if not spec.get("source"):
             checker.error(path, line, f"fact {name} has no source")
         if spec.get("to_check"):
             checker.warn(path, line, f"fact {name} is still to be checked by the team")
-        facts[name] = Fact(name, texts, str(spec.get("source", "")), bool(spec.get("to_check")))
+        facts[name] = Fact(name, texts, str(spec.get("source", "")), bool(spec.get("to_check")), until_filled)
     for name in REQUIRED_FACTS:
         if name not in facts:
             checker.error(path, facts_map.line, f"fact {name} is missing: the bot's own sentences need it")
@@ -242,6 +261,7 @@ def _load_entry(item: Any, path: Path, line: int, facts: dict[str, Fact], checke
             if field_name == "answer" and len(text) > ANSWER_SOFT_MAX:
                 checker.warn(path, text_line, f"answer of {entry_id} in '{lang}' is {len(text)} characters: too long for a phone screen")
     examples = checker.examples(item.get("examples"), path, item.line_of("examples"), entry_id)
+    follow_ups = _load_follow_ups(item, path, entry_id, facts, checker) if "follow_ups" in item else {}
     related = item.get("related", [])
     if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
         checker.error(path, item.line_of("related"), f"related of {entry_id} must be a list of ids")
@@ -273,7 +293,30 @@ def _load_entry(item: Any, path: Path, line: int, facts: dict[str, Fact], checke
         reviewed_on=reviewed_on,
         reviewed_by=reviewed_by,
         review_due=review_due,
+        follow_ups=follow_ups,
     )
+
+
+def _load_follow_ups(item: LineDict, path: Path, entry_id: str, facts: dict[str, Fact], checker: _Checker) -> dict[str, FollowUp]:
+    """`follow_ups:` maps a kind to another entry's id, or to a text in each language."""
+    node = checker.mapping(item["follow_ups"], path, item.line_of("follow_ups"), f"follow_ups of {entry_id}")
+    if node is None:
+        return {}
+    follow_ups = {}
+    for kind, value in node.items():
+        line = node.line_of(kind)
+        if kind not in FOLLOW_UP_KINDS:
+            checker.error(path, line, f"follow_ups of {entry_id}: unknown kind '{kind}' (use {', '.join(FOLLOW_UP_KINDS)})")
+        elif isinstance(value, str):
+            follow_ups[kind] = FollowUp(see=value.strip())
+        else:
+            texts = checker.texts(value, path, line, f"follow_ups {kind} of {entry_id}", REQUIRED_LANGUAGES)
+            for lang, text in texts.items():
+                for name in PLACEHOLDER.findall(text):
+                    if name not in facts:
+                        checker.error(path, value.line_of(lang), f"follow_ups {kind} of {entry_id} in '{lang}': unknown placeholder {{{name}}}")
+            follow_ups[kind] = FollowUp(text=texts)
+    return follow_ups
 
 
 def _check_title_length(title: Texts, node: Any, path: Path, what: str, checker: _Checker) -> None:
@@ -288,7 +331,7 @@ def _load_extra_examples(data_dir: Path, checker: _Checker, entry_ids: set[str])
     intents = load_intents()
     extra = []
     for path in sorted(data_dir.glob("*.yml")):
-        if path.name == LEXICON_FILE:
+        if path.name in NOT_TRAINING_DATA:
             continue
         root = checker.document(path, "a training data file")
         items = root.get("intents") if root is not None else None
@@ -336,6 +379,30 @@ def _load_lexicon(path: Path, checker: _Checker) -> dict[str, dict[str, tuple[st
     return lexicon
 
 
+def _load_context_phrases(path: Path, checker: _Checker) -> ContextPhrases:
+    if not path.exists():
+        return ContextPhrases()
+    root = checker.document(path, "the follow-up words")
+    if root is None:
+        return ContextPhrases()
+    lists: dict[str, dict[str, tuple[str, ...]]] = {}
+    for kind, by_lang in root.items():
+        line = root.line_of(kind)
+        if kind not in (*WORD_KINDS, FILLER, OVER):
+            checker.error(path, line, f"unknown list '{kind}' (use {', '.join((*WORD_KINDS, FILLER, OVER))})")
+            continue
+        by_lang = checker.mapping(by_lang, path, line, f"words of {kind}")
+        if by_lang is None:
+            continue
+        lists[kind] = {}
+        for lang, items in by_lang.items():
+            if lang not in LANGUAGES or not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+                checker.error(path, by_lang.line_of(lang), f"words of {kind}: '{lang}' must be a language with a list of words")
+                continue
+            lists[kind][lang] = tuple(items)
+    return ContextPhrases.from_lists(lists)
+
+
 def _check_related(entries: dict[str, Entry], entry_lines: dict[str, tuple[Path, int, LineDict]], checker: _Checker) -> None:
     for entry in entries.values():
         path, line, item = entry_lines[entry.id]
@@ -344,6 +411,11 @@ def _check_related(entries: dict[str, Entry], entry_lines: dict[str, tuple[Path,
                 checker.error(path, item.line_of("related"), f"{entry.id} lists itself as related")
             elif other not in entries:
                 checker.error(path, item.line_of("related"), f"related of {entry.id}: unknown id '{other}'")
+        for kind, follow_up in entry.follow_ups.items():
+            if follow_up.see is not None and follow_up.see not in entries:
+                checker.error(path, item.line_of("follow_ups"), f"follow_ups {kind} of {entry.id}: unknown id '{follow_up.see}'")
+            elif follow_up.see == entry.id:
+                checker.error(path, item.line_of("follow_ups"), f"follow_ups {kind} of {entry.id} points to itself: the person would get the same answer again")
 
 
 def _check_intent_coverage(entries: dict[str, Entry], extra: list[IntentExamples], checker: _Checker) -> None:

@@ -5,11 +5,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.bidi import isolate_ltr
+from nlu.context import ContextPhrases
 
 LANGUAGES = ("fr", "es", "ar", "en")
 REQUIRED_LANGUAGES = ("fr", "es", "ar")
 FALLBACK_LANGUAGE = "fr"
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
+_BULLET = re.compile(r"[\s•:\-–]+")
 
 Texts = dict[str, str]
 """Text by language code."""
@@ -19,12 +22,31 @@ Texts = dict[str, str]
 class Fact:
     name: str
     value: Texts
-    """By language; the key "*" holds a value shared by every language."""
+    """By language; the key "*" holds a value shared by every language. Empty until the team fills it in."""
     source: str
     to_check: bool
+    until_filled: Texts = field(default_factory=dict)
+    """What the bot says in its place while `value` is empty: a safe sentence, never a bracketed gap."""
+
+    @property
+    def filled(self) -> bool:
+        return bool(self.value)
 
     def text(self, lang: str) -> str:
-        return self.value.get(lang) or self.value.get("*") or self.value.get(FALLBACK_LANGUAGE, "")
+        texts = self.value or self.until_filled
+        return texts.get(lang) or texts.get("*") or texts.get(FALLBACK_LANGUAGE, "")
+
+
+FOLLOW_UP_KINDS = ("cost", "where", "over")
+"""The short follow-ups an entry can answer: "how much?", "where?", and "it's over" after an emergency."""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The answer to a follow-up: another entry (`see`), or a text of its own."""
+
+    see: str | None = None
+    text: Texts = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -40,6 +62,7 @@ class Entry:
     reviewed_on: date | None
     reviewed_by: str
     review_due: date | None
+    follow_ups: dict[str, FollowUp] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,10 +88,32 @@ class Faq:
     facts: dict[str, Fact]
     extra_examples: tuple[IntentExamples, ...] = ()
     crisis_lexicon: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    context: ContextPhrases = field(default_factory=ContextPhrases)
 
     def fill(self, text: str, lang: str) -> str:
-        """Replace {placeholders} with organisation facts; Arabic gets bidi isolation."""
-        filled = PLACEHOLDER.sub(lambda m: self.facts[m.group(1)].text(lang), text)
+        """Replace {placeholders} with organisation facts; Arabic gets bidi isolation.
+
+        A sentence that needs a fact the team has not filled in yet is left out, and the fact's
+        `until_filled` sentence comes at the end instead: a person never reads a gap like
+        "[address: to be filled in]", nor half a sentence around one.
+        """
+        kept_lines, missing = [], []
+        for line in text.split("\n"):
+            kept = []
+            for sentence in _SENTENCE_END.split(line):
+                gaps = [n for n in PLACEHOLDER.findall(sentence) if n in self.facts and not self.facts[n].filled]
+                if gaps:
+                    missing += [n for n in gaps if n not in missing]
+                else:
+                    kept.append(sentence)
+            if kept and _BULLET.sub("", " ".join(kept)):
+                kept_lines.append(" ".join(kept))
+            elif not line.strip():
+                kept_lines.append(line)
+        if missing:
+            notes = [self.facts[n].text(lang) for n in missing]
+            kept_lines.append(" ".join(dict.fromkeys(n for n in notes if n)))
+        filled = PLACEHOLDER.sub(lambda m: self.facts[m.group(1)].text(lang), "\n".join(kept_lines).strip())
         return isolate_ltr(filled) if lang == "ar" else filled
 
     def text(self, texts: Texts, lang: str) -> str:
