@@ -22,10 +22,13 @@ from bot.settings import REPOSITORY
 from bot.storage import Storage, connect, upgrade
 from fakes.graph_api import FakeGraphApi
 from fakes.telegram_api import FakeBotApi
+from handover.schedule import Schedule, load_schedule
 from nlu.embedded import EmbeddedNLU
 from nlu.fitting import fit
 
 NOW = datetime(2026, 12, 1, 20, 30, tzinfo=UTC)
+SCHEDULE = 'timezone: Europe/Brussels\nweekly:\n  - {day: tuesday, start: "14:00", end: "18:00"}\n'
+"""The permanence of the engine tests: Tuesdays, 14:00 to 18:00."""
 
 
 @pytest.fixture(scope="session")
@@ -91,6 +94,13 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
     await upgrade(store.engine)
     yield store
     await store.close()
+
+
+@pytest.fixture
+def schedule(tmp_path: Path) -> Schedule:
+    path = tmp_path / "schedule.yml"
+    path.write_text(SCHEDULE)
+    return load_schedule(path)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from bot.engine import Engine, payloads
 from bot.messages import InboundMessage
 from bot.storage.models import Event, HandoverRequest, User
 from conftest import NOW
-from handover.schedule import load_schedule
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -41,7 +40,7 @@ async def test_arabizi_gets_an_arabic_answer(send):
 
 async def test_answer_offers_related_questions_and_a_person(send, faq):
     replies = await send(payload=payloads.faq("prep.info"))
-    related = {payloads.faq(r) for r in faq.entries["prep.info"].related}
+    related = {payloads.faq(r) for r in faq.entries["prep.info"].related[:3]}
     assert related <= set(replies.payloads)
     assert payloads.HUMAN in replies.payloads
 
@@ -80,13 +79,13 @@ async def test_asking_for_a_person_queues_a_request(send, storage):
     assert any("permanence" in t for t in replies.texts)
 
 
-async def test_a_second_request_for_a_person_is_not_queued_twice(send, storage):
+async def test_a_second_request_for_a_person_is_not_queued_twice(send, storage, catalogs):
     await send(payload=payloads.HUMAN)
     replies = await send(payload=payloads.HUMAN)
     async with storage.unit() as repo:
         count = len((await repo.session.scalars(select(HandoverRequest))).all())
     assert count == 1
-    assert "already" in replies.texts[0] or "déjà" in replies.texts[0]
+    assert replies.texts[0].startswith(catalogs.translator("fr").gettext("Your message is with the team."))
 
 
 async def test_not_understood_shows_topics_and_a_person(send):
@@ -214,16 +213,6 @@ async def test_every_button_payload_fits_in_64_bytes(faq):
     assert all(len(payloads.more(i).encode()) <= 64 for i in ids)
 
 
-SCHEDULE = 'timezone: Europe/Brussels\nweekly:\n  - {day: tuesday, start: "14:00", end: "18:00"}\n'
-
-
-@pytest.fixture
-def schedule(tmp_path):
-    path = tmp_path / "schedule.yml"
-    path.write_text(SCHEDULE)
-    return load_schedule(path)
-
-
 def at(engine, schedule, moment):
     engine.schedule = schedule
     engine.clock = lambda: moment
@@ -242,7 +231,7 @@ async def test_the_queue_position_counts_who_is_waiting_before(send, engine, sch
     await send(payload=payloads.HUMAN, person="111")
     await send(payload=payloads.HUMAN, person="222")
     replies = await send(payload=payloads.HUMAN, person="333")
-    assert "2 personnes attendent avant vous" in replies[0].text
+    assert "2 personnes attendent avant toi" in replies[0].text
 
 
 async def test_a_crisis_jumps_the_queue(send, engine, schedule, storage):

@@ -9,16 +9,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.engine import languages, payloads
+from bot.engine import languages, memory, payloads
 from bot.faq.model import LANGUAGES, Faq
 from bot.i18n import Catalogs, Translator
 from bot.messages import InboundMessage, QuickReply, Reply
 from bot.pseudonym import pseudonym
 from bot.storage import Repository, Storage
 from bot.storage.models import HandoverRequest, User
-from handover.queue import priority_for, reason_for
+from handover.queue import URGENT_INTENTS, priority_for, raises, reason_for
 from handover.desk import Desk
 from handover.schedule import Schedule, describe
+from nlu.context import ACK, COST, WHERE
 from nlu.intents import HUMAN_REQUEST
 from nlu.parse import Parse
 from nlu.protocol import NLUBackend
@@ -29,6 +30,9 @@ FALLBACKS_BEFORE_OFFERING_A_PERSON = 2
 MAX_QUICK_REPLIES = 5
 OPEN_TOPICS = ("services",)
 """Topics whose answers are not sensitive; every other answer is sent discreetly."""
+SMALL_TALK = ("greet", "thanks", "goodbye")
+CONTEXT = "context"
+"""The route of a message read in the light of the conversation: a follow-up, an "ok" after a crisis."""
 
 
 
@@ -148,6 +152,9 @@ class Engine:
             # A person from the team is answering: the bot keeps quiet (commands and crisis still work).
             turn.route = "relay"
             return
+        if await self._in_context(turn, parse, text):
+            turn.route = CONTEXT
+            return
         if parse.route == "handover":
             await self._handover(turn, parse.intent, text)
         elif parse.route == "answer" and parse.intent in turn.faq.entries:
@@ -159,7 +166,37 @@ class Engine:
             self._fallback(turn)
         if parse.route != "fallback":
             self._reset_fallbacks(turn)
-        self._offer_language(turn)
+        if turn.route != "handover" and turn.intent not in URGENT_INTENTS:
+            # Never after an emergency: four language buttons under it would bury what to do.
+            self._offer_language(turn)
+
+    async def _in_context(self, turn: Turn, parse: Parse, text: str) -> bool:
+        """Answer a message that only makes sense after the last reply; False when it stands alone.
+
+        Crisis words always win: "il s'est réveillé mais respire mal" is a new emergency.
+        """
+        state, context = turn.user.state, turn.faq.context
+        crisis = memory.recall_intent(state, memory.CRISIS, turn.now)
+        if parse.route == "handover" and parse.safety_rule:
+            return False
+        if crisis == "crisis.medical" and context.says_it_is_over(text):
+            self._emergency_over(turn)
+            return True
+        if parse.route == "handover":
+            return False
+        kind = context.kind_of(text)
+        last = memory.recall(state, memory.LAST_ANSWER, turn.now)
+        if kind in (COST, WHERE) and last is not None and last["intent"] in turn.faq.entries:
+            self._follow_up(turn, last["intent"], kind, given=last.get("given", []))
+            return True
+        unclear = kind == ACK or parse.route == "fallback" or parse.intent in SMALL_TALK
+        if crisis is not None and unclear:
+            await self._stay_with_the_person(turn)
+            return True
+        if turn.open_request is not None and (kind == ACK or parse.route == "fallback"):
+            await self._request_is_kept(turn)
+            return True
+        return False
 
     def _follow_language(self, turn: Turn, parse: Parse) -> None:
         """The first message sets the language; a later one changes it only when clearly in another."""
@@ -178,7 +215,7 @@ class Engine:
             return
         user.state = {**user.state, "language_offered": True}
         turn.say(
-            turn.t.gettext("I answer in {language}. You can choose another language:", language=languages.NAMES[turn.lang]),
+            turn.t.gettext("I answer in {language}. You can choose another language:", language=languages.IN_SENTENCE[turn.lang]),
             *languages.picker(turn.lang),
         )
 
@@ -193,6 +230,73 @@ class Engine:
         buttons += [QuickReply(faq.title(other, turn.lang), payloads.faq(other)) for other in entry.related[:3]]
         buttons.append(QuickReply(t.gettext("Talk to a person"), payloads.HUMAN))
         turn.say(faq.answer(entry_id, turn.lang), *buttons, discreet=entry.topic not in OPEN_TOPICS)
+        turn.user.state = memory.remember(turn.user.state, memory.LAST_ANSWER, entry_id, turn.now)
+        if entry_id in URGENT_INTENTS:
+            self._note_serious(turn, entry_id)
+
+    def _note_serious(self, turn: Turn, intent: str) -> None:
+        """Keep the most serious intent of the conversation, for a request made now or later."""
+        seen = memory.recall_intent(turn.user.state, memory.SERIOUS, turn.now)
+        if seen is None or priority_for(intent) >= priority_for(seen):
+            turn.user.state = memory.remember(turn.user.state, memory.SERIOUS, intent, turn.now)
+        request = turn.open_request
+        if request is not None and raises(request.priority, request.reason, intent):
+            request.priority, request.reason = priority_for(intent), reason_for(intent)
+
+    def _follow_up(self, turn: Turn, entry_id: str, kind: str, given: list[str]) -> None:
+        """"How much?" or "where?" about the entry just read: its own answer, never the same text again."""
+        faq, t = turn.faq, turn.t
+        entry = faq.entries[entry_id]
+        follow_up = entry.follow_ups.get(kind)
+        turn.intent = entry_id
+        if follow_up is not None and follow_up.see is not None:
+            self._answer(turn, follow_up.see)
+            return
+        person = QuickReply(t.gettext("Talk to a person"), payloads.HUMAN)
+        if follow_up is None or kind in given:
+            turn.say(
+                t.gettext("I have told you what I know on this question. A person from the team can give you the details."),
+                person,
+                self._menu_button(turn),
+            )
+            return
+        buttons = [QuickReply(faq.title(other, turn.lang), payloads.faq(other)) for other in entry.related[:2]]
+        turn.say(faq.text(follow_up.text, turn.lang), *buttons, person, discreet=entry.topic not in OPEN_TOPICS)
+        turn.user.state = memory.remember(turn.user.state, memory.LAST_ANSWER, entry_id, turn.now, given=[*given, kind])
+
+    def _emergency_over(self, turn: Turn) -> None:
+        """"He woke up": what to watch for now, and a person; no more "call 112 now"."""
+        t = turn.t
+        turn.intent = "crisis.medical"
+        turn.user.state = memory.forget(turn.user.state, memory.CRISIS)
+        entry = turn.faq.entries.get("crisis.medical")
+        over = entry.follow_ups.get("over") if entry else None
+        if over is not None and over.text:
+            text = turn.faq.text(over.text, turn.lang)
+        else:
+            text = t.gettext("I'm glad it is better. Stay with the person, and call {number} if it gets worse again.", number=self._fact(turn, "emergency_number"))
+        turn.say(text, QuickReply(t.gettext("Talk to a person"), payloads.HUMAN), discreet=True)
+
+    async def _stay_with_the_person(self, turn: Turn) -> None:
+        """After a crisis reply, an "ok" or an unclear message gets presence, not a menu."""
+        t = turn.t
+        status = await self._what_happens_next(turn, turn.open_request) if turn.open_request is not None else ""
+        turn.say(
+            t.gettext("I'm here.") + (" " + status if status else "") + " "
+            + t.gettext("If you are in danger now, call {number}.", number=self._fact(turn, "emergency_number")),
+            discreet=True,
+        )
+
+    async def _request_is_kept(self, turn: Turn) -> None:
+        """A person waiting for the team is told their message is kept, not "I did not understand"."""
+        t = turn.t
+        request = turn.open_request
+        assert request is not None
+        status = await self._what_happens_next(turn, request)
+        text = t.gettext("Your message is with the team.") + " " + status
+        if self.schedule is not None and not self.schedule.is_open(turn.now):
+            text += " " + t.gettext("If it cannot wait, call {number} in an emergency.", number=self._fact(turn, "emergency_number"))
+        turn.say(text, self._menu_button(turn))
 
     def _more(self, turn: Turn, entry_id: str) -> None:
         faq = turn.faq
@@ -210,11 +314,17 @@ class Engine:
         elif intent == "goodbye":
             turn.say(t.gettext("Take care of yourself. You can come back whenever you want."))
         elif intent == "bot.identity":
+            hours = turn.faq.facts.get("hours_online")
             turn.say(
                 t.gettext(
                     "I'm a bot: my answers are automatic, written and checked by the team. "
                     "A person from the team answers here during the online permanence ({hours})."
                     , hours=self._fact(turn, "hours_online")
+                )
+                if hours is not None and hours.filled
+                else t.gettext(
+                    "I'm a bot: my answers are automatic, written and checked by the team. "
+                    "A person from the team answers here during the online permanence."
                 ),
                 QuickReply(t.gettext("Talk to a person"), payloads.HUMAN),
                 self._menu_button(turn),
@@ -231,38 +341,56 @@ class Engine:
             self._fallback(turn)
 
     async def _handover(self, turn: Turn, intent: str, text: str | None) -> None:
-        """Crisis: the emergency contacts first, at any hour. Then the request goes to the team."""
+        """Crisis: the emergency contacts first, at any hour. Then the request goes to the team.
+
+        The request carries the most serious thing seen in the conversation: asking for a person
+        after the PEP answer keeps the PEP's priority.
+        """
         t = turn.t
         crisis = intent.startswith("crisis.")
         if crisis:
             if intent in turn.faq.entries:
                 turn.say(turn.faq.answer(intent, turn.lang), discreet=True)
+                turn.user.state = memory.remember(turn.user.state, memory.LAST_ANSWER, intent, turn.now)
             else:
                 turn.say(t.gettext("If you are in danger now, call {number}.", number=self._fact(turn, "emergency_number")), discreet=True)
+            turn.user.state = memory.remember(turn.user.state, memory.CRISIS, intent, turn.now)
+        seen = memory.recall_intent(turn.user.state, memory.SERIOUS, turn.now)
+        most_serious = seen if seen is not None and priority_for(seen) > priority_for(intent) else intent
+        if crisis:
+            turn.user.state = memory.remember(turn.user.state, memory.SERIOUS, intent, turn.now)
+        buttons = () if crisis else (self._menu_button(turn),)
         request = turn.open_request
         if request is not None:
-            if crisis and request.priority < priority_for(intent):
-                request.priority, request.reason = priority_for(intent), intent
-                if self.desk is not None:
+            if raises(request.priority, request.reason, most_serious):
+                request.priority, request.reason = priority_for(most_serious), reason_for(most_serious)
+                if crisis and self.desk is not None:
                     await self.desk.crisis_raised(turn.repo, request)
             status = await self._what_happens_next(turn, request)
-            turn.say(t.gettext("Your request is already with the team.") + " " + status, self._menu_button(turn))
+            kept = t.gettext("A person from the team is following your conversation.") if request.status == "active" else t.gettext("Your message is with the team.")
+            turn.say(kept + " " + status + self._until_then(turn, crisis), *buttons)
             return
-        request = await turn.repo.add_handover_request(turn.user, reason_for(intent), priority_for(intent), text, turn.now)
+        request = await turn.repo.add_handover_request(turn.user, reason_for(most_serious), priority_for(most_serious), text, turn.now)
         turn.open_request = request
         if self.desk is not None:
             await self.desk.opened(turn.repo, turn.user, request)
         status = await self._what_happens_next(turn, request)
-        turn.say(
-            t.gettext("I have passed your message to the team.") + " " + status + " "
-            + t.gettext("You can keep asking me questions meanwhile."),
-            self._menu_button(turn),
-        )
+        meanwhile = self._until_then(turn, crisis) or " " + t.gettext("You can keep asking me questions meanwhile.")
+        turn.say(t.gettext("I have passed your message to the team.") + " " + status + meanwhile, *buttons)
+
+    def _until_then(self, turn: Turn, crisis: bool) -> str:
+        """Out of hours, a crisis is told what answers now: the numbers it has just been given."""
+        if crisis and self.schedule is not None and not self.schedule.is_open(turn.now):
+            return " " + turn.t.gettext("Until then, the numbers above answer at any hour.")
+        return ""
 
     async def _what_happens_next(self, turn: Turn, request: HandoverRequest) -> str:
         """Honest about when a person will answer: now, with the queue, or at the next permanence."""
         t = turn.t
         if self.schedule is None:
+            hours = turn.faq.facts.get("hours_online")
+            if hours is None or not hours.filled:
+                return t.gettext("A person will answer you here during the online permanence; your message is kept for them until then.")
             return t.gettext(
                 "A person will answer you here during the online permanence ({hours}); your message is kept for them until then.",
                 hours=self._fact(turn, "hours_online"),
@@ -277,10 +405,9 @@ class Engine:
             return t.gettext("A member of the team will answer you here.") + " " + queue
         upcoming = self.schedule.next_openings(turn.now, count=1)
         if not upcoming:
-            return t.gettext("The team is not online right now; a person will answer you here as soon as possible. Your message is kept for them.")
+            return t.gettext("Nobody from the team is online right now; they will read your message as soon as they can.")
         return t.gettext(
-            "The team is not online right now. The next permanence starts {when}: a person will answer you here then. "
-            "Your message is kept for them.",
+            "Nobody from the team is online right now: they will read your message {when}.",
             when=describe(upcoming[0].start, turn.lang, self.schedule.timezone),
         )
 
@@ -418,7 +545,7 @@ class Engine:
         turn.user.language_confirmed = True
         turn.t = self.catalogs.translator(lang)
         turn.intent = "language.change"
-        turn.say(turn.t.gettext("Fine, I will answer in {language}.", language=languages.NAMES[lang]), *self._menu_buttons(turn))
+        turn.say(turn.t.gettext("Fine, I will answer in {language}.", language=languages.IN_SENTENCE[lang]), *self._menu_buttons(turn))
 
     async def _privacy(self, turn: Turn) -> None:
         t = turn.t

@@ -7,6 +7,9 @@ from nlu.text import normalise
 NAMES = {"fr": "Français", "es": "Español", "ar": "العربية", "en": "English"}
 """Each language in its own name: a person looks for their language, not a translation of it."""
 
+IN_SENTENCE = {"fr": "français", "es": "español", "ar": "العربية", "en": "English"}
+"""The same names inside a sentence ("je te réponds en français"): French and Spanish write them in lower case."""
+
 _ASKED_BY_NAME = {
     "fr": ("francais", "french", "frances", "franses", "fransawi", "fransia", "فرنسيه", "بالفرنسيه", "الفرنسيه", "بالفرنساويه"),
     "es": ("espagnol", "espanol", "spanish", "castellano", "espaniol", "sbanyoli", "اسبانيه", "بالاسبانيه", "الاسبانيه", "بالسبنيوليه"),
