@@ -80,3 +80,16 @@ def test_bidi_isolation(text, expected):
 def test_bidi_isolation_is_idempotent():
     once = isolate_ltr("اتصل بالرقم 112")
     assert isolate_ltr(once) == once
+
+
+def strings(lang: str) -> list[str]:
+    return [s for m in catalog(lang) if m.id for s in (m.string if isinstance(m.string, tuple) else (m.string,))]
+
+
+def test_the_bot_says_tu_in_french_like_the_faq():
+    vous = re.compile(r"(?<![-\w])(vous|votre|vos)\b", re.IGNORECASE)
+    assert [s for s in strings("fr") if vous.search(s)] == []
+
+
+def test_spanish_sentences_use_no_french_calque():
+    assert [s for s in strings("es") if "permanencia" in s.lower()] == []

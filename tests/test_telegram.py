@@ -100,7 +100,7 @@ async def test_pressing_a_button_answers_the_query_shows_the_choice_and_replies(
     assert len(bot_api.calls_to("answerCallbackQuery", since)) == 1
     [edit] = bot_api.calls_to("editMessageText", since)
     assert edit.params["text"].endswith("→ Español") and "reply_markup" not in edit.params
-    spanish = catalogs.translator("es").gettext("Fine, I will answer in {language}.", language="Español")
+    spanish = catalogs.translator("es").gettext("Fine, I will answer in {language}.", language="español")
     assert bot_api.texts(AMINA.id, since)[0] == spanish
 
 

@@ -80,7 +80,7 @@ async def test_during_the_permanence_a_request_opens_a_topic_and_a_staff_reply_r
         assert " · fr · asked for a person" in title
         assert "Amina" not in title and "amina_bxl" not in title and str(AMINA.id) not in title
         assert "je voudrais parler" in posts(bot_api, thread)[0]
-        assert "équipe va vous répondre ici" in " ".join(bot_api.texts(AMINA.id))
+        assert "équipe va te répondre ici" in " ".join(bot_api.texts(AMINA.id))
 
         since = bot_api.mark()
         in_topic(bot_api, SAM, "Bonjour, ici l'équipe. Comment puis-je vous aider ?", thread)
@@ -116,7 +116,7 @@ async def test_a_crisis_gets_the_contacts_first_and_jumps_the_queue(bot_api, dat
         bot_api.message(AMINA, "au secours un client me frappe il est encore la")
         await wait_for(lambda: len(bot_api.texts(AMINA.id)) >= 2)
         assert bot_api.texts(AMINA.id)[0].startswith(faq.answer("crisis.violence", "fr").splitlines()[0])
-        assert "Vous êtes la prochaine personne" in " ".join(bot_api.texts(AMINA.id))
+        assert "Tu es la prochaine personne" in " ".join(bot_api.texts(AMINA.id))
 
 
 async def test_a_restart_between_the_message_and_the_staff_reply_loses_nothing(bot_api, database_url, faq, nlu, tmp_path):
