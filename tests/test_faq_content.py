@@ -1,5 +1,7 @@
 """The FAQ content: complete in every language, sourced, with enough examples to learn from."""
 
+import re
+
 import pytest
 
 from bot.faq.coverage import MIN_EXAMPLES, MIN_LATIN_ARABIC, coverage
@@ -43,3 +45,45 @@ def test_the_fresh_questions_are_not_training_examples(faq):
 
     trained = {normalise(text) for text, _lang, _intent in faq.examples()}
     assert not [q for by_lang in QUESTIONS.values() for q in by_lang.values() if normalise(q) in trained]
+
+
+GAPS = re.compile(r"\[[^\]]*(compléter|completar|يكمل|to be filled)[^\]]*\]", re.IGNORECASE)
+TEAM_DOUBTS = re.compile(
+    r"à vérifier|à confirmer|pas confirmé|n'est pas confirmé|on ne sait pas|source australienne|"
+    r"por confirmar|a confirmar|no está confirmad|fuente australiana|"
+    r"to be checked|not confirmed|unconfirmed|australian source|"
+    r"غير مؤكد|يجب التأكد مع الفريق|مصدر أسترالي",
+    re.IGNORECASE,
+)
+
+
+def every_text(faq):
+    """Every text a person can read, with the placeholders filled in as the bot does."""
+    for entry in faq.entries.values():
+        for texts in (entry.answer, entry.more, *(f.text for f in entry.follow_ups.values())):
+            for lang in texts:
+                yield entry.id, lang, faq.text(texts, lang)
+
+
+def test_no_answer_shows_a_gap_left_for_the_team(faq):
+    assert [(i, lang) for i, lang, text in every_text(faq) if GAPS.search(text) or "{" in text] == []
+
+
+def test_no_answer_shows_the_teams_own_doubts(faq):
+    assert [(i, lang, TEAM_DOUBTS.search(text)[0]) for i, lang, text in every_text(faq) if TEAM_DOUBTS.search(text)] == []
+
+
+def test_french_answers_say_tu_never_vous(faq):
+    vous = re.compile(r"(?<![-\w])(vous|votre|vos)\b", re.IGNORECASE)
+    assert [(i, vous.search(text)[0]) for i, lang, text in every_text(faq) if lang == "fr" and vous.search(text)] == []
+
+
+def test_spanish_answers_use_no_french_calque(faq):
+    assert [i for i, lang, text in every_text(faq) if lang == "es" and "permanencia" in text.lower()] == []
+
+
+def test_a_sentence_that_needs_a_missing_fact_gives_way_to_a_safe_one(faq):
+    address = faq.facts["org_address"]
+    assert not address.filled
+    text = faq.fill("Viens nous voir. Adresse : {org_address}.", "fr")
+    assert text == "Viens nous voir.\n" + address.text("fr")
