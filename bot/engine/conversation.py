@@ -293,10 +293,7 @@ class Engine:
         request = turn.open_request
         assert request is not None
         status = await self._what_happens_next(turn, request)
-        text = t.gettext("Your message is with the team.") + " " + status
-        if self.schedule is not None and not self.schedule.is_open(turn.now):
-            text += " " + t.gettext("If it cannot wait, call {number} in an emergency.", number=self._fact(turn, "emergency_number"))
-        turn.say(text, self._menu_button(turn))
+        turn.say(t.gettext("Your message is with the team.") + " " + status + self._until_then(turn, crisis=False), self._menu_button(turn))
 
     def _more(self, turn: Turn, entry_id: str) -> None:
         faq = turn.faq
@@ -375,14 +372,16 @@ class Engine:
         if self.desk is not None:
             await self.desk.opened(turn.repo, turn.user, request)
         status = await self._what_happens_next(turn, request)
-        meanwhile = self._until_then(turn, crisis) or " " + t.gettext("You can keep asking me questions meanwhile.")
-        turn.say(t.gettext("I have passed your message to the team.") + " " + status + meanwhile, *buttons)
+        meanwhile = "" if crisis else " " + t.gettext("You can keep asking me questions meanwhile.")
+        turn.say(t.gettext("I have passed your message to the team.") + " " + status + self._until_then(turn, crisis) + meanwhile, *buttons)
 
     def _until_then(self, turn: Turn, crisis: bool) -> str:
-        """Out of hours, a crisis is told what answers now: the numbers it has just been given."""
-        if crisis and self.schedule is not None and not self.schedule.is_open(turn.now):
+        """Out of hours, what answers now: for a crisis, the numbers it has just been given."""
+        if self.schedule is None or self.schedule.is_open(turn.now):
+            return ""
+        if crisis:
             return " " + turn.t.gettext("Until then, the numbers above answer at any hour.")
-        return ""
+        return " " + turn.t.gettext("If it cannot wait, call {number} in an emergency.", number=self._fact(turn, "emergency_number"))
 
     async def _what_happens_next(self, turn: Turn, request: HandoverRequest) -> str:
         """Honest about when a person will answer: now, with the queue, or at the next permanence."""
