@@ -18,6 +18,18 @@ QUESTIONS = {
     "drugs.ghb": {"fr": "la G avec de l'alcool c'est dangereux ?", "es": "el G con alcohol es peligroso?", "ar": "الـ GHB مع الشراب خطير؟"},
     "work.rights": {"fr": "le travail du sexe c'est legal en belgique maintenant ?", "es": "el trabajo sexual es legal en belgica?", "ar": "wach lkhedma dyal jins legal f belgique"},
     "social.housing": {"fr": "je dors dehors ce soir, ou aller", "es": "no tengo donde dormir esta noche", "ar": "ما عنديش فين نبات الليلة"},
+    "trans.health": {
+        "fr": "je suis trans et je prends mes hormones sans medecin, c'est grave ?",
+        "es": "soy trans y me inyecto hormonas que compré, es peligroso?",
+        "ar": "انا عابرة وباخد هرمونات من غير دكتور هل ده خطر",
+        "en": "where can a trans woman get hormones without insurance",
+    },
+    "contraception.emergency": {
+        "fr": "pilule du lendemain c'est jusqu'a quand",
+        "es": "se rompio el condon y no quiero quedar embarazada",
+        "ar": "t9at3at lcapote w khayfa nkoun 7amla",
+        "en": "condom broke and i could get pregnant what do i do",
+    },
 }
 
 
