@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from nlu.safety import phrase_rule
+from nlu.phrases import PhraseMatcher
 from nlu.text import normalise
 
 COST, WHERE, ACK, OVER = "cost", "where", "ack", "over"
@@ -27,7 +27,7 @@ _WORDS = re.compile(r"[\s']+")
 class ContextPhrases:
     words: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """Normalised words of each word kind, and of the filler that may surround them."""
-    over: re.Pattern[str] | None = None
+    over: PhraseMatcher | None = None
     """Phrases saying that an emergency is over ("il s'est réveillé")."""
 
     @classmethod
@@ -37,7 +37,7 @@ class ContextPhrases:
             for kind in (*WORD_KINDS, FILLER)
         }
         over = [p for phrases in lists.get(OVER, {}).values() for p in phrases]
-        return cls(words, phrase_rule(over) if over else None)
+        return cls(words, PhraseMatcher((OVER, p) for p in over) if over else None)
 
     def kind_of(self, text: str) -> str | None:
         """COST, WHERE or ACK when the whole message is one of them; None for anything else."""
@@ -58,7 +58,7 @@ class ContextPhrases:
         return None
 
     def says_it_is_over(self, text: str) -> bool:
-        return self.over is not None and self.over.search(normalise(text)) is not None
+        return self.over is not None and bool(self.over.labels_in(text))
 
 
 def _split(text: str) -> list[str]:

@@ -41,10 +41,8 @@ class EmbeddedNLU:
             lang = guess.lang
             if lang_hint and (guess.confidence < SURE_LANGUAGE or _too_short_to_tell(text, guess.confidence)):
                 lang = lang_hint
-            head = text[:MAX_CHARACTERS]
-            intent, confidence, route, by_rule = decide_route(
-                ranking, self.lexicon.match(head), self.lexicon.calls_for_help(head), self.thresholds
-            )
+            crisis, calls_for_help = self.lexicon.read(text[:MAX_CHARACTERS])
+            intent, confidence, route, by_rule = decide_route(ranking, crisis, calls_for_help, self.thresholds)
             parses.append(Parse(text, lang, guess.confidence, intent, confidence, route, ranking, by_rule))
         return parses
 
