@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     parse = nlu.add_parser("parse", help="read messages on standard input, write one JSON object per line")
     parse.add_argument("--backend", choices=["embedded", "rasa"], default="embedded")
     parse.set_defaults(command=_nlu_parse)
-    evaluate = nlu.add_parser("eval", help="measure the NLU on a labelled JSONL file")
+    evaluate = nlu.add_parser("eval", help="measure the NLU on a labelled JSONL file, or every .jsonl file of a folder (nlu/heldout/)")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--backend", choices=["embedded", "rasa"], default="embedded")
     evaluate.set_defaults(command=_nlu_eval)
@@ -181,11 +181,14 @@ def _nlu_eval(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import load_knowledge
     from nlu.evaluation import evaluate, report
 
-    if not args.file.is_file():
-        print(f"outreach-bot: no such file: {args.file}", file=sys.stderr)
+    files = sorted(args.file.glob("*.jsonl")) if args.file.is_dir() else [args.file]
+    if not all(f.is_file() for f in files) or not files:
+        print(f"outreach-bot: no such file, or no .jsonl file in the folder: {args.file}", file=sys.stderr)
         return 2
-    with args.file.open(encoding="utf-8") as handle:
-        rows = [(text, labels) for text, labels in _read_messages(handle) if labels.get("intent")]
+    rows = []
+    for file in files:
+        with file.open(encoding="utf-8") as handle:
+            rows += [(text, labels) for text, labels in _read_messages(handle) if labels.get("intent")]
     if args.backend == "rasa":
         from bot.rasa_commands import parser_for
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlu.linear import LinearModel
-from nlu.text import normalise
+from nlu.text import classifier_text
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,13 @@ class IntentClassifier:
         self._model = model
         self.intents = model.classes
 
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        return self._model.probabilities([normalise(t) for t in texts])
+    def probabilities(self, texts: Sequence[str], langs: Sequence[str]) -> np.ndarray:
+        """`langs`: the language of each text (arabizi is read in Arabic script too)."""
+        return self._model.probabilities([classifier_text(t, lang) for t, lang in zip(texts, langs)])
 
-    def rank_many(self, texts: Sequence[str], top: int = 5) -> list[list[Ranked]]:
+    def rank_many(self, texts: Sequence[str], langs: Sequence[str], top: int = 5) -> list[list[Ranked]]:
         rankings = []
-        for row in self.probabilities(texts):
+        for row in self.probabilities(texts, langs):
             order = np.argsort(row)[::-1][:top]
             rankings.append([Ranked(self.intents[i], round(float(row[i]), 4)) for i in order])
         return rankings

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from nlu.phrases import PhraseMatcher
 from nlu.text import normalise
 
-COST, WHERE, ACK, OVER = "cost", "where", "ack", "over"
-WORD_KINDS = (COST, WHERE, ACK)
+COST, WHERE, ACK, NO, OVER = "cost", "where", "ack", "no", "over"
+WORD_KINDS = (COST, WHERE, ACK, NO)
 """Kinds recognised word by word: the whole message is made of their words and filler."""
 FILLER = "filler"
 MAX_WORDS = 8
@@ -40,7 +40,7 @@ class ContextPhrases:
         return cls(words, PhraseMatcher((OVER, p) for p in over) if over else None)
 
     def kind_of(self, text: str) -> str | None:
-        """COST, WHERE or ACK when the whole message is one of them; None for anything else."""
+        """COST, WHERE, ACK or NO when the whole message is one of them; None for anything else."""
         tokens = _split(text)
         if not tokens:
             return ACK if text.strip() else None
@@ -53,9 +53,11 @@ class ContextPhrases:
         questions = [kind for kind in (COST, WHERE) if known[kind] - self.words.get(FILLER, frozenset())]
         if len(questions) == 1:
             return questions[0]
-        if not questions and known[ACK]:
-            return ACK
-        return None
+        if questions:
+            return None
+        if known[NO]:
+            return NO
+        return ACK if known[ACK] else None
 
     def says_it_is_over(self, text: str) -> bool:
         return self.over is not None and bool(self.over.labels_in(text))

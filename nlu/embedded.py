@@ -3,9 +3,9 @@
 from collections.abc import Mapping, Sequence
 
 from nlu.classifier import IntentClassifier
-from nlu.language import LanguageIdentifier
+from nlu.language import LANGUAGES, LanguageIdentifier
 from nlu.linear import TrainedNLU
-from nlu.parse import Parse, Thresholds, decide_route
+from nlu.parse import Parse, Thresholds, decide
 from nlu.safety import CrisisLexicon
 
 MAX_CHARACTERS = 2000
@@ -35,15 +35,17 @@ class EmbeddedNLU:
     def parse_many(self, texts: Sequence[str], lang_hint: str | None = None) -> list[Parse]:
         clipped = [t[:MAX_CHARACTERS] for t in texts]
         guesses = self.languages.identify_many(clipped)
-        rankings = self.classifier.rank_many(clipped)
+        rankings = self.classifier.rank_many(clipped, [g.lang for g in guesses])
         parses = []
         for text, guess, ranking in zip(texts, guesses, rankings):
             lang = guess.lang
             if lang_hint and (guess.confidence < SURE_LANGUAGE or _too_short_to_tell(text, guess.confidence)):
                 lang = lang_hint
-            crisis, calls_for_help = self.lexicon.read(text[:MAX_CHARACTERS])
-            intent, confidence, route, by_rule = decide_route(ranking, crisis, calls_for_help, self.thresholds)
-            parses.append(Parse(text, lang, guess.confidence, intent, confidence, route, ranking, by_rule))
+            reading = self.lexicon.read(text[:MAX_CHARACTERS])
+            intent, confidence, route, by_rule, hint = decide(ranking, reading, self.thresholds)
+            if lang not in LANGUAGES and route != "handover":
+                route = "fallback"  # a language the bot does not speak: it says which it speaks, and offers a person
+            parses.append(Parse(text, lang, guess.confidence, intent, confidence, route, ranking, by_rule, hint))
         return parses
 
 

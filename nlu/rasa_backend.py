@@ -2,7 +2,7 @@
 
 Rasa only ranks intents. The language comes from the embedded language identifier (Rasa has
 none), and the crisis lexicon and the thresholds are applied to Rasa's ranking by the same
-`decide_route` as for the embedded classifier: the safety rules do not depend on the backend.
+`crisis_hint, decide_route` as for the embedded classifier: the safety rules do not depend on the backend.
 
 The bot must never stop answering because a server is down or slow. The embedded parse is made
 first (well under a millisecond): it gives the language, and it is the answer whenever Rasa does
@@ -18,7 +18,7 @@ import httpx
 
 from nlu.classifier import Ranked
 from nlu.embedded import MAX_CHARACTERS, EmbeddedNLU
-from nlu.parse import Parse, decide_route
+from nlu.parse import Parse, decide
 from nlu.protocol import NLUBackend
 from nlu.rasa_data import rasa_text
 
@@ -130,12 +130,9 @@ class RasaNLU:
         if ranking is None:
             return local
         ranked = self._ranked(ranking)
-        head = text[:MAX_CHARACTERS]
-        lexicon = self.embedded.lexicon
-        intent, confidence, route, by_rule = decide_route(
-            ranked, lexicon.match(head), lexicon.calls_for_help(head), self.embedded.thresholds
-        )
-        return Parse(text, local.lang, local.lang_confidence, intent, confidence, route, ranked, by_rule)
+        thresholds = self.embedded.thresholds
+        intent, confidence, route, by_rule, hint = decide(ranked, self.embedded.lexicon.read(text[:MAX_CHARACTERS]), thresholds)
+        return Parse(text, local.lang, local.lang_confidence, intent, confidence, route, ranked, by_rule, hint)
 
     def _ranked(self, ranking: list[tuple[str, float]]) -> list[Ranked]:
         """Rasa's ranking, without intents this FAQ no longer has (a model trained before an FAQ edit)."""

@@ -5,31 +5,54 @@ a message worded in a way it has never seen. The phrases live in nlu/data/crisis
 so that the team can add the words people really use.
 """
 
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from nlu.phrases import PhraseMatcher
 
+
+PAST, NOW, LAUGHING = "past", "now", "laughing"
+SOFTENING = (PAST, NOW, LAUGHING)
+VIOLENCE, MEDICAL = "crisis.violence", "crisis.medical"
+"""The lexicon's lists that soften a crisis phrase: a violence in the past asked about, or an idiom
+said laughing ("ce client va me tuer mdr"). Never a medical emergency."""
+_LAUGHING_EMOJI = re.compile("[\U0001F602\U0001F923\U0001F639\U0001F606\U0001F605\U0001F604]")
 
 DISTRESS = "distress"
 """The lexicon's list of calls for help ("au secours", "3awnouni"): not a crisis on their own,
 but together with the classifier's hint of a crisis they tip the message to the staff."""
 
 
+@dataclass(frozen=True)
+class Reading:
+    crisis: str | None
+    """The crisis the message names, if any."""
+    calls_for_help: bool
+    softened: str | None = None
+    """A crisis phrase that is not one here: a past violence asked about, or an idiom said laughing."""
+
+
 class CrisisLexicon:
     def __init__(self, patterns: Mapping[str, Mapping[str, Sequence[str]]]):
-        self._order = [intent for intent in patterns if intent != DISTRESS]
+        self._order = [intent for intent in patterns if intent != DISTRESS and intent not in SOFTENING]
         self._matcher = PhraseMatcher(
             (intent, phrase) for intent, by_lang in patterns.items() for phrases in by_lang.values() for phrase in phrases
         )
 
     def match(self, text: str) -> str | None:
         """The crisis intent whose phrase appears in `text`, or None (the first list wins)."""
-        return self.read(text)[0]
+        return self.read(text).crisis
 
     def calls_for_help(self, text: str) -> bool:
-        return self.read(text)[1]
+        return self.read(text).calls_for_help
 
-    def read(self, text: str) -> tuple[str | None, bool]:
-        """The crisis the message names, if any, and whether it calls for help: one pass over its words."""
+    def read(self, text: str) -> Reading:
+        """What the lexicon says of a message, in one pass over its words."""
         found = self._matcher.labels_in(text)
-        return next((intent for intent in self._order if intent in found), None), DISTRESS in found
+        crisis = next((intent for intent in self._order if intent in found), None)
+        laughing = LAUGHING in found or _LAUGHING_EMOJI.search(text) is not None
+        past = crisis == VIOLENCE and PAST in found and NOW not in found
+        if crisis is not None and crisis != MEDICAL and (laughing or past):
+            return Reading(None, DISTRESS in found, softened=crisis)
+        return Reading(crisis, DISTRESS in found)

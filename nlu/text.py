@@ -45,3 +45,39 @@ def arabic_share(text: str) -> float:
 
 def has_letters(text: str) -> bool:
     return bool(_ARABIC_LETTER.search(text) or _LATIN_LETTER.search(text))
+
+
+_ARABIZI_DIGRAPHS = (("3'", "غ"), ("ch", "ش"), ("sh", "ش"), ("kh", "خ"), ("gh", "غ"), ("th", "ث"), ("dh", "ذ"), ("ou", "و"), ("oo", "و"), ("ee", "ي"))
+_ARABIZI_LETTERS = str.maketrans({
+    "2": "ء", "3": "ع", "5": "خ", "6": "ط", "7": "ح", "8": "ق", "9": "ق",
+    "b": "ب", "t": "ت", "j": "ج", "d": "د", "r": "ر", "z": "ز", "s": "س", "f": "ف", "q": "ق", "k": "ك", "g": "ك",
+    "l": "ل", "m": "م", "n": "ن", "h": "ه", "w": "و", "y": "ي", "p": "ب", "v": "ف", "c": "ك", "x": "كس",
+    "i": "ي", "o": "و", "u": "و", "a": "", "e": "",
+})
+_LATIN_WORD = re.compile(r"[a-z0-9']+")
+
+
+def arabizi_to_arabic(normalised: str) -> str:
+    """A rough Arabic-script spelling of arabizi ("bghit nmchi" → "بغيت نمشي").
+
+    Short vowels are dropped, as Arabic script does, except at the start of a word. It is not a
+    transliteration a reader would accept, but its letters meet those of the Arabic-script
+    examples, so that "fin kayn test" learns from "فين كاين التيست" too.
+    """
+    words = []
+    for word in _LATIN_WORD.findall(normalised):
+        if word.isdigit():
+            continue
+        start = "ا" if word[0] in "aeiou" else ""
+        for latin, arabic in _ARABIZI_DIGRAPHS:
+            word = word.replace(latin, arabic)
+        words.append(start + word.translate(_ARABIZI_LETTERS).replace("'", ""))
+    return " ".join(w for w in words if w)
+
+
+def classifier_text(text: str, lang: str) -> str:
+    """What the intent classifier reads: the normalised text, and for arabizi its Arabic-script spelling too."""
+    normalised = normalise(text)
+    if lang == "ar" and arabic_share(text) < 0.5:
+        return normalised + " " + arabizi_to_arabic(normalised)
+    return normalised

@@ -3,7 +3,7 @@
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.faq.model import LANGUAGES
+from bot.faq.model import LANGUAGES, TEXT_KEYS
 from bot.settings import REPOSITORY
 from nlu.text import normalise
 
@@ -48,7 +48,7 @@ def faq_texts(faq):
     for entry in faq.entries.values():
         follow_ups = [(f"follow-up {kind}", f.text) for kind, f in entry.follow_ups.items()]
         for part, texts in (("answer", entry.answer), ("more", entry.more), *follow_ups):
-            for lang in LANGUAGES:
+            for lang in TEXT_KEYS:
                 if texts.get(lang):
                     yield f"{entry.id} {part} {lang}", faq.text(texts, lang)
 

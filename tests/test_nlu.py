@@ -121,6 +121,24 @@ def test_no_training_example_copies_a_devset_message(faq):
     assert copied == []
 
 
+def heldout() -> list[dict]:
+    return [json.loads(line) for path in sorted((REPOSITORY / "nlu" / "heldout").glob("*.jsonl")) for line in path.open(encoding="utf-8")]
+
+
+def test_no_training_example_copies_a_heldout_message(faq):
+    """The held-out sets measure generalisation only while the model never learns from them."""
+    measured = {normalise(r["text"]) for r in heldout()}
+    assert measured
+    assert [text for text, _lang, _intent in faq.examples() if normalise(text) in measured] == []
+
+
+def test_heldout_messages_are_labelled_with_known_intents_dialects_and_styles():
+    intents = set(load_intents())
+    rows = heldout()
+    assert {r["intent"] for r in rows} <= intents
+    assert all(r.get("style") for r in rows) and all(r.get("dialect") for r in rows if r["lang"] == "ar")
+
+
 def test_intents_file_is_the_shared_spec():
     shared = SHARED_SPEC / "intents.yml"
     if not shared.exists():

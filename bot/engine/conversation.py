@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.engine import languages, memory, payloads
-from bot.faq.model import LANGUAGES, Faq
+from bot.faq.model import LANGUAGES, LATIN_ARABIC, Faq
 from bot.i18n import Catalogs, Translator
 from bot.messages import InboundMessage, QuickReply, Reply
 from bot.pseudonym import pseudonym
@@ -19,9 +19,10 @@ from bot.storage.models import HandoverRequest, User
 from handover.queue import URGENT_INTENTS, priority_for, raises, reason_for
 from handover.desk import Desk
 from handover.schedule import Schedule, describe
-from nlu.context import ACK, COST, WHERE
+from nlu.context import ACK, COST, NO, WHERE
 from nlu.intents import HUMAN_REQUEST
 from nlu.parse import Parse
+from nlu.text import arabic_share, has_letters
 from nlu.protocol import NLUBackend
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,11 @@ OPEN_TOPICS = ("services",)
 """Topics whose answers are not sensitive; every other answer is sent discreetly."""
 SMALL_TALK = ("greet", "thanks", "goodbye")
 CONTEXT = "context"
+LATIN, ARABIC_SCRIPT = "latin", "arabic"
+SAFETY_CHECK = "safety_check"
+OTHER_LANGUAGES_READ = "en"
+"""The language of the bot's replies to someone who writes in a language it does not speak (a
+crisis reply included) until they choose one: more of them read English than French."""
 """The route of a message read in the light of the conversation: a follow-up, an "ok" after a crisis."""
 
 
@@ -57,6 +63,11 @@ class Turn:
     @property
     def lang(self) -> str:
         return self.t.lang
+
+    @property
+    def reading(self) -> str:
+        """The FAQ text the person reads: Darija in Latin letters for someone who writes it."""
+        return LATIN_ARABIC if self.lang == "ar" and self.user.state.get("script") == LATIN else self.lang
 
     def say(self, text: str, *quick: QuickReply, discreet: bool = False) -> None:
         self.replies.append(Reply(text, self.lang, tuple(quick[:MAX_QUICK_REPLIES]), discreet))
@@ -140,10 +151,12 @@ class Engine:
 
     async def _text(self, turn: Turn, text: str) -> None:
         state = dict(turn.user.state)
-        state.pop("awaiting", None)
+        awaiting = state.pop("awaiting", None)
+        checked = state.pop(SAFETY_CHECK, None)
         turn.user.state = state
         parse = await turn.nlu.parse(text, lang_hint=turn.user.language)
         self._follow_language(turn, parse)
+        self._follow_script(turn, text)
         turn.intent, turn.route = parse.intent, parse.route
         request = turn.open_request
         if request is not None and self.desk is not None:
@@ -152,13 +165,30 @@ class Engine:
             # A person from the team is answering: the bot keeps quiet (commands and crisis still work).
             turn.route = "relay"
             return
+        if checked is not None and awaiting == SAFETY_CHECK and parse.route != "handover":
+            kind = turn.faq.context.kind_of(text)
+            if kind in (NO, ACK):
+                await self._safety_answered(turn, safe=kind == ACK, crisis=checked)
+                return
         if await self._in_context(turn, parse, text):
             turn.route = CONTEXT
+            return
+        if parse.lang not in LANGUAGES:
+            if turn.user.language is None:
+                turn.t = self.catalogs.translator(OTHER_LANGUAGES_READ)
+            if parse.route != "handover":
+                turn.route = "fallback"
+                self._languages_spoken(turn)
+                return
+        if parse.crisis_hint is not None and parse.route == "fallback":
+            self._ask_if_safe(turn, parse.crisis_hint)
             return
         if parse.route == "handover":
             await self._handover(turn, parse.intent, text)
         elif parse.route == "answer" and parse.intent in turn.faq.entries:
             self._answer(turn, parse.intent)
+            if parse.crisis_hint is not None:
+                self._ask_if_safe(turn, parse.crisis_hint)
         elif parse.route == "meta":
             await self._meta(turn, parse.intent, text)
         else:
@@ -208,11 +238,69 @@ class Engine:
             user.state = {k: v for k, v in user.state.items() if k != "language_offered"}
             turn.t = self.catalogs.translator(parse.lang)
 
+    def _ask_if_safe(self, turn: Turn, crisis: str) -> None:
+        """A crisis half seen (an unclear message, a past violence, an idiom): one kind question, not a menu."""
+        t = turn.t
+        turn.user.state = {**turn.user.state, "awaiting": SAFETY_CHECK, SAFETY_CHECK: crisis}
+        turn.say(
+            t.gettext("Are you safe right now?"),
+            QuickReply(t.gettext("Yes, I'm safe"), payloads.safe(True)),
+            QuickReply(t.gettext("No"), payloads.safe(False, crisis)),
+            QuickReply(t.gettext("Talk to a person"), payloads.HUMAN),
+            discreet=True,
+        )
+
+    async def _safety_answered(self, turn: Turn, safe: bool, crisis: str) -> None:
+        """"No" is a crisis: the emergency contacts and the team, as if the person had said it."""
+        turn.user.state = {k: v for k, v in turn.user.state.items() if k not in ("awaiting", SAFETY_CHECK)}
+        if safe:
+            turn.intent, turn.route = "thanks", "meta"
+            turn.say(turn.t.gettext("Thank you for telling me. What can I do for you? Write your question, or choose a topic."), *self._menu_buttons(turn))
+            return
+        turn.intent, turn.route = crisis, "handover"
+        await self._handover(turn, crisis, None)
+
+    def _languages_spoken(self, turn: Turn) -> None:
+        """A message in a language the bot does not speak: which it speaks, in English and French, and a person."""
+        texts = dict.fromkeys(
+            self.catalogs.translator(lang).gettext(
+                "I can answer in French, Spanish, Arabic and English. Write to me in one of them, or ask for a person from the team."
+            )
+            for lang in (turn.lang, "en", "fr")
+        )
+        turn.say("\n".join(texts), QuickReply(turn.t.gettext("Talk to a person"), payloads.HUMAN), *languages.picker(None)[:4])
+
+    def _follow_script(self, turn: Turn, text: str) -> None:
+        """Someone who writes Arabic in Latin letters reads answers in Latin letters, until they choose."""
+        state = turn.user.state
+        if turn.lang != "ar" or state.get("script_chosen") or not has_letters(text):
+            return
+        script = LATIN if arabic_share(text) == 0 else ARABIC_SCRIPT
+        if state.get("script") != script:
+            turn.user.state = {**state, "script": script}
+
+    def _offer_script(self, turn: Turn, entry_id: str) -> None:
+        """Once, under the first answer written in Latin letters: Arabic script is a button away."""
+        state = turn.user.state
+        if turn.reading != LATIN_ARABIC or state.get("script_chosen") or state.get("script_offered"):
+            return
+        if not turn.faq.entries[entry_id].answer.get(LATIN_ARABIC):
+            return
+        turn.user.state = {**state, "script_offered": True}
+        turn.say(turn.t.gettext("I write to you in Latin letters. Do you prefer Arabic script?"), QuickReply("بالحروف العربية", payloads.script(ARABIC_SCRIPT)))
+
+    def _set_script(self, turn: Turn, script: str) -> None:
+        turn.user.state = {**turn.user.state, "script": script, "script_chosen": True}
+        turn.intent = "language.change"
+        turn.say(turn.t.gettext("Fine, I will answer in {language}.", language=languages.IN_SENTENCE["ar"]), *self._menu_buttons(turn))
+
     def _offer_language(self, turn: Turn) -> None:
         """Once per language, after the answer: 'I answer in X' with the other languages as buttons."""
         user = turn.user
         if user.language_confirmed or user.state.get("language_offered"):
             return
+        if any(q.payload.startswith(("script:", "safe:")) for reply in turn.replies for q in reply.quick_replies):
+            return  # one question at a time: the language comes under a later answer
         user.state = {**user.state, "language_offered": True}
         turn.say(
             turn.t.gettext("I answer in {language}. You can choose another language:", language=languages.IN_SENTENCE[turn.lang]),
@@ -229,8 +317,9 @@ class Engine:
             buttons.append(QuickReply(t.gettext("Tell me more"), payloads.more(entry_id)))
         buttons += [QuickReply(faq.title(other, turn.lang), payloads.faq(other)) for other in entry.related[:3]]
         buttons.append(QuickReply(t.gettext("Talk to a person"), payloads.HUMAN))
-        turn.say(faq.answer(entry_id, turn.lang), *buttons, discreet=entry.topic not in OPEN_TOPICS)
+        turn.say(faq.answer(entry_id, turn.reading), *buttons, discreet=entry.topic not in OPEN_TOPICS)
         turn.user.state = memory.remember(turn.user.state, memory.LAST_ANSWER, entry_id, turn.now)
+        self._offer_script(turn, entry_id)
         if entry_id in URGENT_INTENTS:
             self._note_serious(turn, entry_id)
 
@@ -261,7 +350,7 @@ class Engine:
             )
             return
         buttons = [QuickReply(faq.title(other, turn.lang), payloads.faq(other)) for other in entry.related[:2]]
-        turn.say(faq.text(follow_up.text, turn.lang), *buttons, person, discreet=entry.topic not in OPEN_TOPICS)
+        turn.say(faq.text(follow_up.text, turn.reading), *buttons, person, discreet=entry.topic not in OPEN_TOPICS)
         turn.user.state = memory.remember(turn.user.state, memory.LAST_ANSWER, entry_id, turn.now, given=[*given, kind])
 
     def _emergency_over(self, turn: Turn) -> None:
@@ -272,7 +361,7 @@ class Engine:
         entry = turn.faq.entries.get("crisis.medical")
         over = entry.follow_ups.get("over") if entry else None
         if over is not None and over.text:
-            text = turn.faq.text(over.text, turn.lang)
+            text = turn.faq.text(over.text, turn.reading)
         else:
             text = t.gettext("I'm glad it is better. Stay with the person, and call {number} if it gets worse again.", number=self._fact(turn, "emergency_number"))
         turn.say(text, QuickReply(t.gettext("Talk to a person"), payloads.HUMAN), discreet=True)
@@ -300,7 +389,7 @@ class Engine:
         entry = faq.entries[entry_id]
         buttons = [QuickReply(faq.title(other, turn.lang), payloads.faq(other)) for other in entry.related[:3]]
         buttons.append(QuickReply(turn.t.gettext("Talk to a person"), payloads.HUMAN))
-        turn.say(faq.text(entry.more, turn.lang), *buttons, discreet=entry.topic not in OPEN_TOPICS)
+        turn.say(faq.text(entry.more, turn.reading), *buttons, discreet=entry.topic not in OPEN_TOPICS)
 
     async def _meta(self, turn: Turn, intent: str, text: str) -> None:
         t = turn.t
@@ -347,7 +436,7 @@ class Engine:
         crisis = intent.startswith("crisis.")
         if crisis:
             if intent in turn.faq.entries:
-                turn.say(turn.faq.answer(intent, turn.lang), discreet=True)
+                turn.say(turn.faq.answer(intent, turn.reading), discreet=True)
                 turn.user.state = memory.remember(turn.user.state, memory.LAST_ANSWER, intent, turn.now)
             else:
                 turn.say(t.gettext("If you are in danger now, call {number}.", number=self._fact(turn, "emergency_number")), discreet=True)
@@ -472,6 +561,10 @@ class Engine:
             self._topic(turn, payload.argument)
         elif payload.action == "lang" and payload.argument in LANGUAGES:
             self._set_language(turn, payload.argument)
+        elif payload.action == "script" and payload.argument in (LATIN, ARABIC_SCRIPT):
+            self._set_script(turn, payload.argument)
+        elif payload.action == "safe" and payloads.checked_crisis(payload) is not None:
+            await self._safety_answered(turn, safe=payload.argument == "yes", crisis=payloads.checked_crisis(payload) or "")
         elif payload.action == payloads.MENU:
             self._menu(turn)
         elif payload.action == payloads.HUMAN:

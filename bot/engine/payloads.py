@@ -33,3 +33,23 @@ def topic(topic_id: str) -> str:
 
 def language(lang: str) -> str:
     return f"lang:{lang}"
+
+
+def script(name: str) -> str:
+    """Arabic in Latin letters or in Arabic script."""
+    return f"script:{name}"
+
+
+SAFE = "safe"
+CRISES = ("crisis.violence", "crisis.self_harm", "crisis.medical")
+
+
+def safe(yes: bool, crisis: str = "") -> str:
+    """The answer to "are you safe right now?"; "no" carries the crisis the bot half saw."""
+    return f"{SAFE}:yes:{crisis}" if yes else f"{SAFE}:no:{crisis}"
+
+
+def checked_crisis(payload: Payload) -> str | None:
+    """The crisis a safety-check button is about, when the payload is a valid one."""
+    answer, _, crisis = payload.argument.partition(":")
+    return crisis if answer in ("yes", "no") and crisis in CRISES else None

@@ -14,6 +14,7 @@ from bot.faq.model import (
     LANGUAGES,
     PLACEHOLDER,
     REQUIRED_LANGUAGES,
+    TEXT_KEYS,
     Entry,
     Faq,
     Fact,
@@ -25,7 +26,7 @@ from bot.faq.model import (
 from bot.faq.yamlfile import LineDict, LineList, Problem, YamlError, load
 from nlu.context import FILLER, OVER, WORD_KINDS, ContextPhrases
 from nlu.intents import INTENTS_FILE, load_intents
-from nlu.safety import DISTRESS
+from nlu.safety import DISTRESS, SOFTENING
 from nlu.text import normalise
 
 ORGANISATION_FILE = "organisation.yml"
@@ -83,8 +84,8 @@ class _Checker:
             return {}
         texts: Texts = {}
         for lang, text in mapping.items():
-            if lang not in LANGUAGES:
-                self.error(file, mapping.line_of(lang), f"{what}: unknown language '{lang}' (use {', '.join(LANGUAGES)})")
+            if lang not in TEXT_KEYS:
+                self.error(file, mapping.line_of(lang), f"{what}: unknown language '{lang}' (use {', '.join(TEXT_KEYS)})")
             elif not isinstance(text, str) or not text.strip():
                 self.error(file, mapping.line_of(lang), f"{what} in '{lang}' is empty")
             else:
@@ -363,8 +364,8 @@ def _load_lexicon(path: Path, checker: _Checker) -> dict[str, dict[str, tuple[st
     lexicon = {}
     for intent, by_lang in root.items():
         line = root.line_of(intent)
-        if intent != DISTRESS and not (intent.startswith("crisis.") and intent in load_intents()):
-            checker.error(path, line, f"'{intent}' is neither '{DISTRESS}' nor a crisis intent of {INTENTS_FILE.name}")
+        if intent not in SOFTENING and intent != DISTRESS and not (intent.startswith("crisis.") and intent in load_intents()):
+            checker.error(path, line, f"'{intent}' is neither a crisis intent of {INTENTS_FILE.name} nor one of {DISTRESS}, {', '.join(SOFTENING)}")
             continue
         by_lang = checker.mapping(by_lang, path, line, f"patterns of {intent}")
         if by_lang is None:

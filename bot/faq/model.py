@@ -8,6 +8,10 @@ from bot.bidi import isolate_ltr
 from nlu.context import ContextPhrases
 
 LANGUAGES = ("fr", "es", "ar", "en")
+LATIN_ARABIC = "ar-latn"
+"""Darija written in Latin letters ("arabizi"), for people who write it and read it better than
+Arabic script. An answer may have it beside "ar"; where it has not, the "ar" text is used."""
+TEXT_KEYS = (*LANGUAGES, LATIN_ARABIC)
 REQUIRED_LANGUAGES = ("fr", "es", "ar")
 FALLBACK_LANGUAGE = "fr"
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -34,6 +38,8 @@ class Fact:
 
     def text(self, lang: str) -> str:
         texts = self.value or self.until_filled
+        if lang == LATIN_ARABIC and not texts.get(lang):
+            lang = "ar"
         return texts.get(lang) or texts.get("*") or texts.get(FALLBACK_LANGUAGE, "")
 
 
@@ -117,7 +123,9 @@ class Faq:
         return isolate_ltr(filled) if lang == "ar" else filled
 
     def text(self, texts: Texts, lang: str) -> str:
-        """The text in `lang`, falling back to French where a language is missing."""
+        """The text in `lang` (or LATIN_ARABIC), falling back to Arabic script, then French."""
+        if lang == LATIN_ARABIC and not texts.get(lang):
+            lang = "ar"
         chosen = lang if texts.get(lang) else FALLBACK_LANGUAGE
         return self.fill(texts.get(chosen, "").strip(), chosen)
 

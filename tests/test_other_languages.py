@@ -1,0 +1,51 @@
+"""Messages in a language the bot does not speak are recognised as such, and crises still go through."""
+
+import pytest
+
+from bot.engine import payloads
+from nlu.language import other_language
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("onde posso fazer o teste de graça aqui em bruxelas", "pt"),
+        ("где можно сдать тест бесплатно", "ru"),
+        ("waar kan ik hier gratis een test laten doen", "nl"),
+    ],
+)
+def test_a_language_the_bot_does_not_speak_is_named(text, lang):
+    guess = other_language(text)
+    assert guess is not None and guess.lang == lang
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["jsp koi faire c urgent", "wach kayn chi test 3andkom lyoum", "quiero la prep sin papeles", "how do i get a test", "ok"],
+)
+def test_the_bots_own_languages_are_not_taken_for_another(text):
+    assert other_language(text) is None
+
+
+async def test_a_question_in_portuguese_gets_the_languages_the_bot_speaks_and_a_person(send, catalogs):
+    replies = await send("onde posso fazer o teste de graça aqui em bruxelas")
+    sentence = "I can answer in French, Spanish, Arabic and English. Write to me in one of them, or ask for a person from the team."
+    assert catalogs.translator("en").gettext(sentence) in replies[0].text
+    assert catalogs.translator("fr").gettext(sentence) in replies[0].text
+    assert payloads.HUMAN in replies.payloads and payloads.language("es") in replies.payloads
+
+
+@pytest.mark.parametrize("text", ["eu não quero mais viver, acabou pra mim", "я больше не хочу жить"])
+async def test_a_crisis_in_another_language_gets_the_emergency_contacts_and_the_team(send, faq, storage, text):
+    replies = await send(text)
+    assert replies[0].text == faq.answer("crisis.self_harm", "en")
+    async with storage.unit() as repo:
+        assert len(await repo.open_handover_requests(await _only_user(repo))) == 1
+
+
+async def _only_user(repo):
+    from sqlalchemy import select
+
+    from bot.storage.models import User
+
+    return (await repo.session.scalars(select(User))).one()
