@@ -14,6 +14,7 @@ from bot.engine import payloads
 from bot.faq.model import LATIN_ARABIC
 from bot.storage.models import HandoverRequest
 from handover.queue import PRIORITY_CRISIS, PRIORITY_URGENT
+from nlu.parse import Parse
 from nlu.text import arabic_share
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -245,3 +246,69 @@ async def test_a_crisis_is_never_lowered_by_a_later_request(send, storage):
 async def test_the_language_offer_names_the_language_in_lower_case_in_a_sentence(send, catalogs):
     replies = await send("c koi la prep")
     assert "français" in replies[-1].text and "Français" not in replies[-1].text
+
+
+# --- "Are you safe right now?" when a crisis is only half seen --------------------------------
+
+
+class HalfSeenCrisis:
+    """An NLU that understood nothing but a faint crisis: what the classifier gives an unclear message."""
+
+    async def parse(self, text: str, lang_hint: str | None = None) -> Parse:
+        return Parse(text, "fr", 0.9, "out_of_scope", 0.2, "fallback", crisis_hint="crisis.self_harm")
+
+
+@pytest.fixture
+def unsure(engine):
+    engine.use(engine.faq, HalfSeenCrisis())
+    return engine
+
+
+async def test_a_half_seen_crisis_gets_a_kind_check_instead_of_a_menu(send, unsure, catalogs):
+    replies = await send("jsp, tout est lourd")
+    assert replies.texts == [catalogs.translator("fr").gettext("Are you safe right now?")]
+    assert payloads.safe(False, "crisis.self_harm") in replies.payloads and topic_buttons(replies) == []
+
+
+async def test_no_to_the_check_gets_the_emergency_contacts_and_the_team(send, unsure, faq, storage):
+    await send("jsp, tout est lourd")
+    replies = await send(payload=payloads.safe(False, "crisis.self_harm"))
+    assert replies[0].text == faq.answer("crisis.self_harm", "fr")
+    assert [r.reason for r in await requests(storage)] == ["crisis.self_harm"]
+
+
+async def test_a_written_no_to_the_check_counts_as_the_button(send, unsure, faq):
+    await send("jsp, tout est lourd")
+    replies = await send("non")
+    assert replies[0].text == faq.answer("crisis.self_harm", "fr")
+
+
+async def test_yes_to_the_check_opens_the_menu_and_hands_nothing_over(send, unsure, storage):
+    await send("jsp, tout est lourd")
+    replies = await send(payload=payloads.safe(True, "crisis.self_harm"))
+    assert topic_buttons(replies) and await requests(storage) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("J'ai été frappée par un client l'an dernier, est-ce que je peux encore porter plainte ?", "work.rights"),
+        ("me golpearon hace unos meses en la calle, todavia puedo denunciar?", "work.rights"),
+    ],
+)
+async def test_a_past_violence_asked_about_gets_the_answer_and_a_gentle_check(send, faq, storage, catalogs, text, intent):
+    replies = await send(text)
+    assert replies[0].text == faq.answer(intent, replies[0].lang)
+    assert replies[1].text == catalogs.translator(replies[0].lang).gettext("Are you safe right now?")
+    assert await requests(storage) == []
+
+
+async def test_a_violence_happening_today_is_a_crisis_even_with_a_past_one(send, faq):
+    replies = await send("il m'a frappée l'an dernier et il est revenu ce soir, il me menace maintenant")
+    assert replies[0].text == faq.answer("crisis.violence", "fr")
+
+
+@pytest.mark.parametrize("text", ["ce client va me tuer avec ses blagues mdrrr", "this client is killing me lmao"])
+async def test_an_idiom_said_laughing_is_no_crisis(send, storage, text):
+    await send(text)
+    assert await requests(storage) == []

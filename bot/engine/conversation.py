@@ -564,7 +564,7 @@ class Engine:
         elif payload.action == "script" and payload.argument in (LATIN, ARABIC_SCRIPT):
             self._set_script(turn, payload.argument)
         elif payload.action == "safe" and payloads.checked_crisis(payload) is not None:
-            await self._safety_answered(turn, safe=payload.argument == "yes", crisis=payloads.checked_crisis(payload) or "")
+            await self._safety_answered(turn, safe=payload.argument.startswith("yes:"), crisis=payloads.checked_crisis(payload) or "")
         elif payload.action == payloads.MENU:
             self._menu(turn)
         elif payload.action == payloads.HUMAN:
