@@ -3,7 +3,7 @@
 from dataclasses import asdict, dataclass, field
 
 from nlu.classifier import Ranked
-from nlu.safety import Reading
+from nlu.safety import MEDICAL, VIOLENCE, Reading
 from nlu.intents import HUMAN_REQUEST, OUT_OF_SCOPE, Route, route_of
 
 
@@ -51,6 +51,13 @@ class Parse:
         return asdict(self)
 
 
+def _softened(ranking: list[Ranked], crisis: str, thresholds: Thresholds, by_rule: bool) -> tuple[str, float, Route, bool, str | None]:
+    """The best intent that is not a crisis answers; the crisis becomes the one to check for."""
+    others = [r for r in ranking if not r.intent.startswith("crisis.")]
+    intent, confidence, route, _ = decide_route(others, None, False, thresholds)
+    return intent, confidence, route, by_rule, crisis
+
+
 def decide(ranking: list[Ranked], reading: Reading, thresholds: Thresholds) -> tuple[str, float, Route, bool, str | None]:
     """The route of a message from the classifier and the crisis lexicon, and the crisis to check for.
 
@@ -59,10 +66,10 @@ def decide(ranking: list[Ranked], reading: Reading, thresholds: Thresholds) -> t
     person is safe; so does a crisis the classifier half sees in a message it cannot answer.
     """
     if reading.softened is not None:
-        others = [r for r in ranking if not r.intent.startswith("crisis.")]
-        intent, confidence, route, _ = decide_route(others, None, False, thresholds)
-        return intent, confidence, route, True, reading.softened
+        return _softened(ranking, reading.softened, thresholds, by_rule=True)
     intent, confidence, route, by_rule = decide_route(ranking, reading.crisis, reading.calls_for_help, thresholds)
+    if route == "handover" and not by_rule and (reading.laughing and intent != MEDICAL or reading.past and intent == VIOLENCE):
+        return _softened(ranking, intent, thresholds, by_rule=False)
     hint = None
     if route == "fallback":
         hint = next((r.intent for r in ranking if r.intent.startswith("crisis.") and r.confidence >= thresholds.safety_check), None)

@@ -31,6 +31,9 @@ class Reading:
     calls_for_help: bool
     softened: str | None = None
     """A crisis phrase that is not one here: a past violence asked about, or an idiom said laughing."""
+    past: bool = False
+    """The message speaks of a violence in the past, and of nothing happening today."""
+    laughing: bool = False
 
 
 class CrisisLexicon:
@@ -52,7 +55,7 @@ class CrisisLexicon:
         found = self._matcher.labels_in(text)
         crisis = next((intent for intent in self._order if intent in found), None)
         laughing = LAUGHING in found or _LAUGHING_EMOJI.search(text) is not None
-        past = crisis == VIOLENCE and PAST in found and NOW not in found
-        if crisis is not None and crisis != MEDICAL and (laughing or past):
-            return Reading(None, DISTRESS in found, softened=crisis)
-        return Reading(crisis, DISTRESS in found)
+        past = PAST in found and NOW not in found
+        if crisis is not None and crisis != MEDICAL and (laughing or (past and crisis == VIOLENCE)):
+            return Reading(None, DISTRESS in found, softened=crisis, past=past, laughing=laughing)
+        return Reading(crisis, DISTRESS in found, past=past, laughing=laughing)
