@@ -312,3 +312,16 @@ async def test_a_violence_happening_today_is_a_crisis_even_with_a_past_one(send,
 async def test_an_idiom_said_laughing_is_no_crisis(send, storage, text):
     await send(text)
     assert await requests(storage) == []
+
+
+async def test_a_two_question_message_answers_one_and_offers_the_other_first(send, faq):
+    replies = await send("ou faire le test vih et vous etes ouverts a quelle heure ?")
+    answered = next(e for e in ("access.hours", "screening.offer") if replies[0].text == faq.answer(e, "fr"))
+    other = ({"access.hours", "screening.offer"} - {answered}).pop()
+    related = [q.payload for q in replies[0].quick_replies if q.payload.startswith("faq:")]
+    assert related[0] == payloads.faq(other)
+
+
+async def test_safety_comes_first_in_a_two_question_message(send, faq):
+    replies = await send("un client m'a violée cette nuit et je voulais aussi savoir pour la prep")
+    assert replies[0].text == faq.answer("crisis.violence", "fr")

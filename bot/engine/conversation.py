@@ -35,6 +35,8 @@ SMALL_TALK = ("greet", "thanks", "goodbye")
 CONTEXT = "context"
 LATIN, ARABIC_SCRIPT = "latin", "arabic"
 SAFETY_CHECK = "safety_check"
+SECOND_QUESTION = 0.2
+"""A second intent this likely is a second question: its answer is offered as the first button."""
 OTHER_LANGUAGES_READ = "en"
 """The language of the bot's replies to someone who writes in a language it does not speak (a
 crisis reply included) until they choose one: more of them read English than French."""
@@ -186,7 +188,7 @@ class Engine:
         if parse.route == "handover":
             await self._handover(turn, parse.intent, text)
         elif parse.route == "answer" and parse.intent in turn.faq.entries:
-            self._answer(turn, parse.intent)
+            self._answer(turn, parse.intent, also=self._second_question(turn, parse))
             if parse.crisis_hint is not None:
                 self._ask_if_safe(turn, parse.crisis_hint)
         elif parse.route == "meta":
@@ -309,19 +311,29 @@ class Engine:
 
     # --- Routes -----------------------------------------------------------------------------
 
-    def _answer(self, turn: Turn, entry_id: str) -> None:
+    def _answer(self, turn: Turn, entry_id: str, also: str | None = None) -> None:
+        """`also`: the other question of a two-question message, offered first among the buttons."""
         faq, t = turn.faq, turn.t
         entry = faq.entries[entry_id]
         buttons = []
         if entry.more:
             buttons.append(QuickReply(t.gettext("Tell me more"), payloads.more(entry_id)))
-        buttons += [QuickReply(faq.title(other, turn.lang), payloads.faq(other)) for other in entry.related[:3]]
+        others = [also] if also is not None else []
+        others += [other for other in entry.related if other != also][: 3 - len(others)]
+        buttons += [QuickReply(faq.title(other, turn.lang), payloads.faq(other)) for other in others]
         buttons.append(QuickReply(t.gettext("Talk to a person"), payloads.HUMAN))
         turn.say(faq.answer(entry_id, turn.reading), *buttons, discreet=entry.topic not in OPEN_TOPICS)
         turn.user.state = memory.remember(turn.user.state, memory.LAST_ANSWER, entry_id, turn.now)
         self._offer_script(turn, entry_id)
         if entry_id in URGENT_INTENTS:
             self._note_serious(turn, entry_id)
+
+    def _second_question(self, turn: Turn, parse: Parse) -> str | None:
+        """The other answer a message asks for ("where is the testing, and what are your hours?")."""
+        second = next((r for r in parse.ranking[1:2] if r.intent in turn.faq.entries and r.intent != parse.intent), None)
+        if second is None or second.confidence < SECOND_QUESTION or second.intent.startswith("crisis."):
+            return None
+        return second.intent
 
     def _note_serious(self, turn: Turn, intent: str) -> None:
         """Keep the most serious intent of the conversation, for a request made now or later."""
