@@ -12,11 +12,24 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 
 _WHITE_SPACES = re.compile(r"\s\s+")
+
+
+@lru_cache(maxsize=4096)
+def _word_grams(word: str, low: int, high: int) -> tuple[str, ...]:
+    """A word's character n-grams, padded as char_wb pads them; cached, as words recur."""
+    padded = f" {word} "
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        grams.extend(padded[start : start + n] for start in range(max(1, len(padded) - n + 1)))
+        if len(padded) <= n:
+            break
+    return tuple(grams)
 
 
 @dataclass(frozen=True)
@@ -36,11 +49,7 @@ class Vocabulary:
         grams = []
         if self.analyzer == "char_wb":
             for word in _WHITE_SPACES.sub(" ", text).split():
-                padded = f" {word} "
-                for n in range(low, high + 1):
-                    grams.extend(padded[start : start + n] for start in range(max(1, len(padded) - n + 1)))
-                    if len(padded) <= n:
-                        break
+                grams.extend(_word_grams(word, low, high))
             return grams
         tokens = re.findall(self.token_pattern, text)
         for n in range(low, min(high, len(tokens)) + 1):

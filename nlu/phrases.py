@@ -75,14 +75,15 @@ class PhraseMatcher:
 
     def labels_in(self, text: str) -> set[str]:
         tokens = words_of(text)
-        found = set()
+        found: set[str] = set()
+        exact, opened = self._exact, self._open
         for index, token in enumerate(tokens):
-            candidates = [*self._exact.get(token, ()), *self._open.get(token[:2], ())]
-            if len(token) > 1:
-                candidates += self._open.get(token[:1], ())
-            for label, pattern in candidates:
-                if label in found or index + len(pattern) > len(tokens):
+            for candidates in (exact.get(token), opened.get(token[:2]), opened.get(token[:1]) if len(token) > 1 else None):
+                if not candidates:
                     continue
-                if all(word.matches(tokens[index + i]) for i, word in enumerate(pattern)):
-                    found.add(label)
+                for label, pattern in candidates:
+                    if label in found or index + len(pattern) > len(tokens):
+                        continue
+                    if all(word.matches(tokens[index + i]) for i, word in enumerate(pattern)):
+                        found.add(label)
         return found

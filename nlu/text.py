@@ -7,6 +7,7 @@ few thousand examples cover many more spellings.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _ARABIC_LETTER = re.compile(r"[\u0620-\u064A\u066E-\u06D3\u06FA-\u06FF]")
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
@@ -21,8 +22,12 @@ _PUNCTUATION = re.compile(r"[^\w\s'\u0600-\u06FF]|_")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=64)
 def normalise(text: str) -> str:
-    """Lowercase, accent-free, Arabic-folded text with punctuation turned into spaces."""
+    """Lowercase, accent-free, Arabic-folded text with punctuation turned into spaces.
+
+    Cached: the language model, the classifier and the crisis lexicon each read the same message.
+    """
     text = unicodedata.normalize("NFKC", text).lower()
     text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
     text = "".join(c for c in unicodedata.normalize("NFD", text) if not _is_latin_mark(c))
