@@ -665,7 +665,7 @@ class Engine:
                 "Statistics keep only the topic, the language and the time: no text, nothing that points to you.\n"
                 "Who reads your messages: only the team's staff, when you ask for a person. "
                 "Messages for the team are erased {days} days after the conversation is closed.\n"
-                "/forget erases everything now."
+                "/forget erases everything now, except those statistics (an emergency among them), which point to no one."
                 , pseudonym=turn.user.pseudonym, days=self.retention_days
             ),
             QuickReply(t.gettext("Erase everything"), "forget:ask"),
