@@ -6,6 +6,8 @@ from nlu.classifier import Ranked
 from nlu.safety import MEDICAL, VIOLENCE, Reading
 from nlu.intents import HUMAN_REQUEST, OUT_OF_SCOPE, Route, route_of
 
+GREETINGS = ("greet", "thanks")
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -19,6 +21,8 @@ class Thresholds:
     crisis: float = 0.20
     crisis_with_call_for_help: float = 0.08
     human: float = 0.30
+    question_after_greeting: float = 0.15
+    """A greeting's runner-up answer this likely is the real question of "hello, where are you?"."""
     safety_check: float = 0.08
     """From here to `crisis`, a message the bot did not understand gets "are you safe right now?"."""
 
@@ -61,14 +65,13 @@ def _softened(ranking: list[Ranked], crisis: str, thresholds: Thresholds, by_rul
 def decide(ranking: list[Ranked], reading: Reading, thresholds: Thresholds) -> tuple[str, float, Route, bool, str | None]:
     """The route of a message from the classifier and the crisis lexicon, and the crisis to check for.
 
-    A crisis phrase the lexicon softened (a violence in the past asked about, an idiom said
-    laughing) leaves the classifier's best other intent to answer, and the engine asks whether the
+    A crisis phrase the lexicon softened (a violence in the past asked about, an idiom) leaves the classifier's best other intent to answer, and the engine asks whether the
     person is safe; so does a crisis the classifier half sees in a message it cannot answer.
     """
     if reading.softened is not None:
         return _softened(ranking, reading.softened, thresholds, by_rule=True)
     intent, confidence, route, by_rule = decide_route(ranking, reading.crisis, reading.calls_for_help, thresholds)
-    if route == "handover" and not by_rule and (reading.laughing and intent != MEDICAL or reading.past and intent == VIOLENCE):
+    if route == "handover" and not by_rule and (reading.idiom and intent != MEDICAL or reading.past and intent == VIOLENCE):
         return _softened(ranking, intent, thresholds, by_rule=False)
     hint = None
     if route == "fallback":
@@ -96,6 +99,9 @@ def decide_route(
     if top.intent == HUMAN_REQUEST:
         route: Route = "handover" if top.confidence >= thresholds.human else "fallback"
         return top.intent, top.confidence, route, False
+    question = ranking[1] if len(ranking) > 1 else None
+    if top.intent in GREETINGS and question is not None and route_of(question.intent) == "answer" and question.confidence >= thresholds.question_after_greeting:
+        return question.intent, question.confidence, "answer", False  # "hola, ¿dónde están?": the question is the message
     route = route_of(top.intent)
     if route in ("answer", "meta") and top.confidence < thresholds.answer:
         route = "fallback"

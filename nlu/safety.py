@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from nlu.phrases import PhraseMatcher
 
 
-PAST, NOW, LAUGHING = "past", "now", "laughing"
-SOFTENING = (PAST, NOW, LAUGHING)
-VIOLENCE, MEDICAL = "crisis.violence", "crisis.medical"
+PAST, NOW, IDIOM = "past", "now", "idiom"
+SOFTENING = (PAST, NOW, IDIOM)
 """The lexicon's lists that soften a crisis phrase: a violence in the past asked about, or an idiom
-said laughing ("ce client va me tuer mdr"). Never a medical emergency."""
+("ce client va me tuer mdr", "je meurs de faim"). Never a medical emergency."""
+VIOLENCE, MEDICAL = "crisis.violence", "crisis.medical"
 _LAUGHING_EMOJI = re.compile("[\U0001F602\U0001F923\U0001F639\U0001F606\U0001F605\U0001F604]")
 
 DISTRESS = "distress"
@@ -30,10 +30,11 @@ class Reading:
     """The crisis the message names, if any."""
     calls_for_help: bool
     softened: str | None = None
-    """A crisis phrase that is not one here: a past violence asked about, or an idiom said laughing."""
+    """A crisis phrase that is not one here: a past violence asked about, or an idiom."""
     past: bool = False
     """The message speaks of a violence in the past, and of nothing happening today."""
-    laughing: bool = False
+    idiom: bool = False
+    """Laughter, or words that make a death phrase an idiom (\"de faim\", \"de rire\")."""
 
 
 class CrisisLexicon:
@@ -54,8 +55,8 @@ class CrisisLexicon:
         """What the lexicon says of a message, in one pass over its words."""
         found = self._matcher.labels_in(text)
         crisis = next((intent for intent in self._order if intent in found), None)
-        laughing = LAUGHING in found or _LAUGHING_EMOJI.search(text) is not None
+        idiom = IDIOM in found or _LAUGHING_EMOJI.search(text) is not None
         past = PAST in found and NOW not in found
-        if crisis is not None and crisis != MEDICAL and (laughing or (past and crisis == VIOLENCE)):
-            return Reading(None, DISTRESS in found, softened=crisis, past=past, laughing=laughing)
-        return Reading(crisis, DISTRESS in found, past=past, laughing=laughing)
+        if crisis is not None and crisis != MEDICAL and (idiom or (past and crisis == VIOLENCE)):
+            return Reading(None, DISTRESS in found, softened=crisis, past=past, idiom=idiom)
+        return Reading(crisis, DISTRESS in found, past=past, idiom=idiom)
