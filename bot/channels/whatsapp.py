@@ -14,10 +14,10 @@ text, a number or an id.
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -28,6 +28,7 @@ from bot.channels.whatsapp_api import GraphApi, WhatsAppSender, result_of_error
 from bot.engine import Engine
 from bot.messages import DeliveryResult, InboundMessage, MessageKind, Reply, RetryLater, Undeliverable, reply_to_body
 from bot.settings import Settings
+from bot.web import parse_object, read_body
 from handover.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ CHANNEL = "whatsapp"
 WEBHOOK_PATH = "/webhooks/whatsapp"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 MAX_BODY = 3 * 1024 * 1024
-"""Meta's webhook calls stay under 3 MB; anything bigger is refused before it fills the memory."""
+"""Meta's webhook calls stay under 3 MB (a batch of up to 1000 notifications, texts of 4096
+characters at most); anything bigger is refused before it fills the memory."""
 CONCURRENT_MESSAGES = 64
 """Messages handled at once, all people together: well inside the database connection pool."""
 
@@ -69,49 +71,60 @@ def signature_ok(body: bytes, header: str | None, app_secret: str) -> bool:
     return hmac.compare_digest(expected.encode(), header.strip().encode())
 
 
-def events(payload: object, phone_number_id: str) -> list[InboundMessage | StatusUpdate]:
-    """The messages and statuses of one webhook call for the bot's number, in order; anything else is left."""
-    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
+class Malformed(ValueError):
+    """A signed call whose fields do not have the types Meta documents: refused with 400, not guessed at."""
+
+
+def events(payload: dict[str, Any], phone_number_id: str) -> list[InboundMessage | StatusUpdate]:
+    """The messages and statuses of one webhook call for the bot's number, in order; anything else is left.
+
+    A field the bot reads that is there with the wrong type (`"type": ["text"]`, a message that is
+    a string) raises Malformed; a field that is not there means "not for the bot", as before.
+    """
+    if payload.get("object") != "whatsapp_business_account":
         return []
     found: list[InboundMessage | StatusUpdate] = []
-    for entry in _dicts(payload.get("entry")):
-        for change in _dicts(entry.get("changes")):
-            value = change.get("value")
-            if change.get("field") != "messages" or not isinstance(value, dict):
+    for entry in _objects(payload.get("entry")):
+        for change in _objects(entry.get("changes")):
+            if change.get("field") != "messages":
                 continue
-            metadata = value.get("metadata")
-            if not isinstance(metadata, dict) or metadata.get("phone_number_id") != phone_number_id:
+            value = _object(change.get("value"))
+            if _object(value.get("metadata")).get("phone_number_id") != phone_number_id:
                 continue  # another number of the same Meta app: the bot cannot answer from it
-            found += filter(None, map(incoming, _dicts(value.get("messages"))))
-            found += filter(None, map(status_update, _dicts(value.get("statuses"))))
+            found += filter(None, map(incoming, _objects(value.get("messages"))))
+            found += filter(None, map(status_update, _objects(value.get("statuses"))))
     return found
 
 
 def incoming(item: dict) -> InboundMessage | None:
     """A person's message as the engine takes it; None for what is not to be answered (groups, reactions…)."""
-    wa_id, message_id, kind = item.get("from"), item.get("id"), item.get("type")
-    if not isinstance(wa_id, str) or not wa_id or not isinstance(message_id, str) or item.get("group_id") or kind in _IGNORED:
+    wa_id, message_id, kind = _text(item, "from"), _text(item, "id"), _text(item, "type")
+    if not wa_id or not message_id or item.get("group_id") or kind in _IGNORED:
         return None
     text, payload, mapped = "", None, _KINDS.get(str(kind), "other")
-    content = item.get(str(kind)) if isinstance(item.get(str(kind)), dict) else {}
     if kind == "text":
-        mapped, text = "text", str(content.get("body", ""))
+        mapped, text = "text", _text(_object(item.get("text")), "body") or ""
     elif kind == "button":  # a quick-reply button of a template: its label, as if typed
-        mapped, text = "text", str(content.get("text", ""))
+        mapped, text = "text", _text(_object(item.get("button")), "text") or ""
     elif kind == "interactive":
-        reply = content.get(str(content.get("type")))
-        if content.get("type") in ("button_reply", "list_reply") and isinstance(reply, dict) and reply.get("id"):
-            mapped, payload = "button", str(reply["id"])
+        content = _object(item.get("interactive"))
+        reply_kind = _text(content, "type")
+        reply = _object(content.get(str(reply_kind)))
+        reply_id = _text(reply, "id")
+        if reply_kind in ("button_reply", "list_reply") and reply_id:
+            mapped, payload = "button", reply_id
     return InboundMessage(CHANNEL, external_id=wa_id, address=wa_id, kind=mapped, text=text, payload=payload, delivery_id=message_id)
 
 
 def status_update(item: dict) -> StatusUpdate | None:
-    message_id, status = item.get("id"), item.get("status")
-    if not isinstance(message_id, str) or not isinstance(status, str):
+    message_id, status = _text(item, "id"), _text(item, "status")
+    if message_id is None or status is None:
         return None
-    errors = _dicts(item.get("errors"))
+    errors = _objects(item.get("errors"))
     code = errors[0].get("code") if errors else None
-    return StatusUpdate(message_id, status, code if isinstance(code, int) else None)
+    if code is not None and (not isinstance(code, int) or isinstance(code, bool)):
+        raise Malformed("an error code that is not a number")
+    return StatusUpdate(message_id, status, code)
 
 
 class WhatsAppChannel:
@@ -144,9 +157,9 @@ class WhatsAppChannel:
             settings.whatsapp_app_secret.get_secret_value(),
         )
 
-    def accept(self, payload: object) -> None:
-        """Takes a checked webhook call in hand and returns at once; the work goes on in the background."""
-        for event in events(payload, self.phone_number_id):
+    def accept(self, found: list[InboundMessage | StatusUpdate]) -> None:
+        """Takes the events of a checked webhook call in hand and returns at once; the work goes on in the background."""
+        for event in found:
             work = self._message(event) if isinstance(event, InboundMessage) else self._status(event)
             task = asyncio.create_task(work)
             self._tasks.add(task)
@@ -173,21 +186,32 @@ class WhatsAppChannel:
             return PlainTextResponse("wrong verify token", status_code=403)
 
         async def receive(request: Request) -> Response:
-            body = await _read(request, MAX_BODY)
+            """Size, then signature, then shape: each refusal before anything is handled, and none logs the body."""
+            body = await read_body(request, MAX_BODY)
             if body is None:
+                log.warning("A WhatsApp webhook call larger than %d bytes was refused.", MAX_BODY)
                 return PlainTextResponse("too large", status_code=413)
             if not signature_ok(body, request.headers.get(SIGNATURE_HEADER), self._app_secret):
                 log.warning("A WhatsApp webhook call with a wrong or missing signature was refused.")
                 return PlainTextResponse("wrong or missing signature", status_code=403)
-            try:
-                payload = json.loads(body)
-            except ValueError:
-                log.warning("A signed WhatsApp webhook call that is not JSON was refused.")
+            found = self._events(body)
+            if found is None:
+                log.warning("A signed WhatsApp webhook call that is not a well-formed notification was refused.")
                 return PlainTextResponse("malformed", status_code=400)
-            self.accept(payload)
+            self.accept(found)
             return Response()
 
         return [Route(WEBHOOK_PATH, verify, methods=["GET"]), Route(WEBHOOK_PATH, receive, methods=["POST"])]
+
+    def _events(self, body: bytes) -> list[InboundMessage | StatusUpdate] | None:
+        """The events of a signed body; None when it is not a JSON object (of bounded nesting) or is mistyped."""
+        payload = parse_object(body)
+        if payload is None:
+            return None
+        try:
+            return events(payload, self.phone_number_id)
+        except Malformed:
+            return None
 
     # --- In the background -----------------------------------------------------------------------
 
@@ -236,16 +260,28 @@ class WhatsAppChannel:
         if self.outbox is not None:
             self.outbox.wake()
 
-def _dicts(value: object) -> list[dict]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+def _objects(value: object) -> list[dict]:
+    """A list of objects; nothing for a field that is not there."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise Malformed("a list of objects expected")
+    return value
 
 
-async def _read(request: Request, limit: int) -> bytes | None:
-    """The raw body (the signature is over its exact bytes), or None past `limit`."""
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _object(value: object) -> dict:
+    """An object; an empty one for a field that is not there."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Malformed("an object expected")
+    return value
+
+
+def _text(item: dict, key: str) -> str | None:
+    """A string field; None when it is not there."""
+    value = item.get(key)
+    if value is not None and not isinstance(value, str):
+        raise Malformed("a string expected")
+    return value

@@ -1,5 +1,10 @@
-"""Connecting to the database and bringing its schema up to date with Alembic."""
+"""Connecting to the database, telling its passing failures from real ones, and bringing its schema up to date with Alembic."""
 
+import errno
+import random
+import socket
+import sqlite3
+from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from functools import partial
 from pathlib import Path
@@ -7,15 +12,36 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import AsyncAdaptedQueuePool, Connection, QueuePool, event, make_url, text
-from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
-from bot.storage.sqlite import open_connection
+from bot.storage.sqlite import open_connection, set_pragmas
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK = 7_305_917
 """PostgreSQL advisory lock key: several bot processes starting at once migrate one at a time."""
+
+RETRY_FOR = 30.0
+"""Seconds a unit of work is tried again while the database is unreachable, before it fails for good.
+
+A restart of PostgreSQL (a minor upgrade, a configuration change, a container moved) keeps it
+away from under a second to some ten seconds; 30 s rides that out with room, and is still a wait
+that a person who wrote can bear, rather than an apology and "write again". It is also SQLite's
+BUSY_TIMEOUT: a transaction that waited that long for another process's lock is not tried again.
+"""
+FIRST_RETRY_AFTER = 0.05
+"""Seconds before the first try again: a dropped connection is often replaced at once."""
+LONGEST_RETRY_AFTER = 1.0
+"""The wait doubles up to this: once the server is back, a message waits at most about this long for it."""
+
+_TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+"""PostgreSQL's admin_shutdown, crash_shutdown, cannot_connect_now (starting up or shutting down)
+and too_many_connections (every process reconnecting at once after a restart); class 08, the
+connection exceptions, is transient too."""
+_NETWORK_ERRNOS = frozenset(
+    {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE, errno.ENETDOWN, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ETIMEDOUT}
+)
 
 
 def connect(url: str) -> AsyncEngine:
@@ -32,7 +58,17 @@ def connect(url: str) -> AsyncEngine:
         return engine
     engine = create_async_engine(url, hide_parameters=True)
     event.listen(engine.sync_engine, "checkout", _drop_if_closed_by_the_server)
+    event.listen(engine.sync_engine, "do_connect", _connect_or_unreachable)
     return engine
+
+
+class Unreachable(Exception):
+    """Connecting to the database failed at the socket: refused, reset, unreachable, timed out.
+
+    The driver raises a plain OSError there, which SQLAlchemy passes on as it is; raised from it,
+    this tells `transient` the database's OSError from one of the work's own (a Rasa server
+    restarting is not a reason to run the transaction again).
+    """
 
 
 async def open_connections(engine: AsyncEngine) -> None:
@@ -60,11 +96,75 @@ def _drop_if_closed_by_the_server(_dbapi_connection, record: ConnectionPoolEntry
         raise DisconnectionError("the server closed this connection")
 
 
+def _connect_or_unreachable(dialect, _record, cargs, cparams):  # type: ignore[no-untyped-def]
+    """SQLAlchemy's "do_connect" event: the dialect's own connect, its socket errors raised as Unreachable."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except OSError as error:
+        if _network_error(error):
+            raise Unreachable(type(error).__name__) from error
+        raise
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
+    set_pragmas(dbapi_connection)
+
+
+def transient(error: BaseException) -> bool:
+    """Whether `error` says the database could not be reached, rather than that the work was wrong.
+
+    Transient: a lost or refused connection, a server shutting down or starting up, SQLite's
+    "database is locked". Never an error of the statements or the data (an IntegrityError, a
+    DataError, a syntax error): running the same work again would fail the same way. Nor an
+    error that did not come from the database (the work's own, even a ConnectionError).
+    """
+    if isinstance(error, (Unreachable, DisconnectionError)):
+        return True
+    if not isinstance(error, DBAPIError) or isinstance(error, (IntegrityError, DataError)):
+        return False
+    return error.connection_invalidated or any(_transient_cause(cause) for cause in _causes(error.orig))
+
+
+def retry_after(failures: int) -> float:
+    """Exponential backoff with jitter: the processes and messages that failed together do not all come back at once."""
+    longest = min(LONGEST_RETRY_AFTER, FIRST_RETRY_AFTER * 2**failures)
+    return random.uniform(longest / 2, longest)
+
+
+def error_name(error: BaseException) -> str:
+    """The class of the driver's own error under SQLAlchemy's wrappers (AdminShutdownError rather than
+    DBAPIError), never its message: a message can quote the values of a statement."""
+    *_, innermost = _causes(error)
+    return type(innermost).__name__
+
+
+def _causes(error: BaseException | None) -> Iterator[BaseException]:
+    """The error, the driver's error that SQLAlchemy wraps (`orig`), and what that one was raised from."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+
+
+def _transient_cause(error: BaseException) -> bool:
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str) and (sqlstate.startswith("08") or sqlstate in _TRANSIENT_SQLSTATES):
+        return True
+    if isinstance(error, sqlite3.OperationalError):
+        return getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+    if type(error).__name__ == "InternalClientError":  # asyncpg's, or SQLAlchemy's name for it
+        return "cannot switch to state" in str(error)  # a connection the server dropped mid-statement
+    return _network_error(error)
+
+
+def _network_error(error: BaseException) -> bool:
+    """A socket's failure: refused, reset, unreachable, timed out, or several of them (asyncio's "Multiple exceptions")."""
+    if isinstance(error, (ConnectionError, TimeoutError, socket.gaierror)):
+        return True
+    return isinstance(error, OSError) and (error.errno in _NETWORK_ERRNOS or str(error).startswith("Multiple exceptions"))
 
 
 def sessions(engine: AsyncEngine) -> async_sessionmaker:

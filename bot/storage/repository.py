@@ -1,7 +1,10 @@
 """Every query the bot makes. SQL lives here and nowhere else."""
 
-import secrets
+import asyncio
 import logging
+import secrets
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -10,10 +13,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Update, and_, bindparam, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, InternalError, OperationalError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.storage.database import sessions
+from bot.storage.database import RETRY_FOR, error_name, retry_after, sessions, transient
 from bot.storage.models import (
     Announcement,
     AppSecret,
@@ -24,6 +27,7 @@ from bot.storage.models import (
     SeenUpdate,
     User,
 )
+from bot.storage.sqlite import truncate_wal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,6 +63,9 @@ _ORM_RETURNING = {"populate_existing": True, "synchronize_session": False}
 """The rows RETURNING gives back replace what the session holds of them."""
 _EVENT = insert(Event.__table__)
 _FIRST_DELIVERY = {name: dialect_insert(SeenUpdate.__table__).on_conflict_do_nothing() for name, dialect_insert in _DIALECT_INSERT.items()}
+_ERASED = "erased"
+"""Noted in a session's `info` by a unit of work that erased personal data: Storage.unit runs
+Storage.after_erasure once it is committed."""
 
 
 @dataclass(frozen=True)
@@ -184,15 +191,24 @@ class Repository:
         return newest[::-1]
 
     async def erase_closed_before(self, cutoff: datetime) -> int:
-        """Retention: the text of handovers closed before `cutoff` goes; the bare record stays."""
+        """Retention: the text of handovers closed before `cutoff` goes; the bare record stays.
+
+        The text goes wherever it is: the request, its messages, and what the outbox delivered
+        or gave up for it (the person's words relayed to the staff topic, the staff's replies).
+        What the outbox still has to deliver stays.
+        """
         closed = select(HandoverRequest.id).where(HandoverRequest.status == "closed", HandoverRequest.closed_at < cutoff)
-        await self.session.execute(delete(HandoverMessage).where(HandoverMessage.request_id.in_(closed)))
+        messages = await self.session.execute(delete(HandoverMessage).where(HandoverMessage.request_id.in_(closed)))
+        done = OutboxMessage.status.in_(("sent", "failed"))
+        relayed = await self.session.execute(delete(OutboxMessage).where(OutboxMessage.request_id.in_(closed), done))
         result = await self.session.execute(
             update(HandoverRequest)
             .where(HandoverRequest.id.in_(closed), HandoverRequest.text.is_not(None))
             .values(text=None)
             .execution_options(synchronize_session=False)
         )
+        if messages.rowcount or relayed.rowcount or result.rowcount:  # type: ignore[attr-defined]
+            self._erased()
         return result.rowcount
 
     async def block(self, user: User, reason: str) -> None:
@@ -293,6 +309,11 @@ class Repository:
         await self.session.execute(delete(OutboxMessage).where(OutboxMessage.request_id.in_(requests)))
         await self.session.execute(delete(HandoverRequest).where(HandoverRequest.user_id == user.id))
         await self.session.execute(delete(User).where(User.id == user.id))
+        self._erased()
+
+    def _erased(self) -> None:
+        """Personal data went in this unit of work: once it is committed, nothing of it may stay on disk."""
+        self.session.info[_ERASED] = True
 
     async def secret(self, name: str) -> str:
         """A secret the bot made for itself once and keeps; the same in every process."""
@@ -323,39 +344,72 @@ class Repository:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _database_side(error: DBAPIError) -> bool:
-    """A lost connection, or PEP 249's errors of the database's side rather than of the SQL."""
-    return error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError, InternalError))
-
-
 class Storage:
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, retry_for: float = RETRY_FOR):
+        """`retry_for`: seconds `transaction` tries again while the database is unreachable (tests make it short)."""
         self.engine = engine
+        self.retry_for = retry_for
         self._sessions = sessions(engine)
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Repository]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
-        async with self._sessions() as session, session.begin():
-            yield Repository(session)
+        """One transaction: committed when the block ends, rolled back if it raises.
 
-    async def transaction(self, work: Callable[[Repository], Awaitable[T]]) -> T:
-        """`work` in one transaction, run once more on another connection if the database failed it.
-
-        A restart of PostgreSQL closes the pool's connections, and a message that comes at that
-        very moment can meet one that asyncpg does not know to be closed yet. The transaction
-        was rolled back, so `work` (which must change nothing outside the database) can run
-        again. An error of the statements or the data, such as an IntegrityError, is raised.
+        A unit that erased personal data is followed by `after_erasure`, once committed and its
+        connection given back.
         """
+        async with self._sessions() as session:
+            async with session.begin():
+                yield Repository(session)
+            erased = session.info.pop(_ERASED, False)
+        if erased:
+            await self.after_erasure()
+
+    async def transaction(self, work: Callable[[Repository], Awaitable[T]], retry_for: float | None = None) -> T:
+        """`work` in one transaction, run again on a new connection while the database is unreachable.
+
+        A restart of PostgreSQL closes the pool's connections and refuses new ones for a moment;
+        SQLite can find another process's lock. The transaction was rolled back, so `work`
+        (which must change nothing outside the database) can run again from nothing, with
+        backoff, for up to `retry_for` seconds (RETRY_FOR by default). Only then is the error
+        raised, for the caller to apologise. An error of the statements or the data, such as
+        an IntegrityError, is raised at once.
+        """
+        deadline = time.monotonic() + (self.retry_for if retry_for is None else retry_for)
+        failures = 0
+        while True:
+            try:
+                async with self.unit() as repo:
+                    result = await work(repo)
+            except Exception as error:
+                if not transient(error) or time.monotonic() >= deadline:
+                    raise
+                if not failures:
+                    log.warning("The database could not run a transaction (%s); trying again.", error_name(error))
+                await asyncio.sleep(min(retry_after(failures), max(0.0, deadline - time.monotonic())))
+                failures += 1
+                continue
+            if failures:
+                log.info("The database ran the transaction after %d failed tries.", failures)
+            return result
+
+    async def after_erasure(self) -> None:
+        """Leaves nothing readable on disk of what was just erased (the caller committed it).
+
+        SQLite: its connections overwrite deleted rows with zeros (secure_delete), and the
+        write-ahead log, which still holds the pages as they were, is copied and emptied
+        (bot/storage/sqlite.py). PostgreSQL: nothing to do here. Erased rows stay in the table's
+        pages until VACUUM reuses them and in the WAL segments until they are recycled; that
+        needs disk encryption and the server's own settings, not a query.
+
+        A failure is only logged: the erasure itself is committed, and the next one tries again.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return
         try:
-            async with self.unit() as repo:
-                return await work(repo)
-        except DBAPIError as error:
-            if not _database_side(error):
-                raise
-            log.warning("The database failed a transaction (%s); running it once more.", type(error.orig).__name__)
-        async with self.unit() as repo:
-            return await work(repo)
+            await truncate_wal(self.engine)
+        except (SQLAlchemyError, sqlite3.Error) as error:
+            log.warning("The write-ahead log could not be emptied after an erasure (%s).", error_name(error))
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -11,14 +11,23 @@ The condition is one connection per process (the pool of one that `connect` sets
 a transaction that awaits something else while it holds SQLite's write lock would leave another
 connection's write spinning in SQLite's busy handler, on the loop thread that the first one needs
 to finish. With one, the second transaction waits for the connection in the pool, as a coroutine.
+
+Erased means erased (`set_pragmas`, `truncate_wal`): deleted rows are overwritten with zeros, and
+after an erasure the write-ahead log, which still holds the pages as they were, is emptied.
 """
 
+import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import aiosqlite
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT = 30.0
 """Seconds a write waits for another process's (an `outreach-bot` command's) write to end."""
@@ -42,3 +51,42 @@ async def open_connection(path: str) -> aiosqlite.Connection:
     connection = LoopThreadConnection(partial(sqlite3.connect, path, timeout=BUSY_TIMEOUT, check_same_thread=False), iter_chunk_size=64)
     connection._thread.daemon = True  # as SQLAlchemy's dialect does: a connection left open must not keep the process alive
     return await connection
+
+
+def set_pragmas(connection: DBAPIConnection) -> None:
+    """Run on every new connection (SQLAlchemy's "connect" event, bot/storage/database.py).
+
+    secure_delete: a deleted row (a /forget, the retention purge) is overwritten with zeros in
+    its page rather than left in the file's free space. Some builds of SQLite have it on by
+    default, others (Python's own on macOS and Windows) not.
+    """
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
+
+
+async def truncate_wal(engine: AsyncEngine) -> None:
+    """Copies the write-ahead log into the database file and empties it, once an erasure is committed.
+
+    Until then the log holds the pages as they were before the erasure, text included, and SQLite
+    empties it only when it grows past its own threshold or the last connection closes. It runs
+    after the commit (a checkpoint cannot take pages of a transaction still open) on a worker
+    thread: it writes and syncs up to a few megabytes, which the event loop need not wait for.
+    The process's one connection is checked out meanwhile, so nothing else uses it; the other
+    transactions wait for it in the pool, as coroutines.
+    """
+    async with engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        sqlite_connection = driver._connection if isinstance(driver, aiosqlite.Connection) else None
+        if sqlite_connection is None:
+            return
+        busy, _log_pages, _copied = await asyncio.to_thread(_checkpoint, sqlite_connection)
+    if busy:
+        log.warning("The write-ahead log could not be emptied after an erasure (another process is reading); the next erasure, or the bot stopping, will.")
+
+
+def _checkpoint(connection: sqlite3.Connection) -> tuple[int, int, int]:
+    row = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
