@@ -284,8 +284,9 @@ async def test_a_written_no_to_the_check_counts_as_the_button(send, unsure, faq)
 
 
 async def test_yes_to_the_check_opens_the_menu_and_hands_nothing_over(send, unsure, storage):
-    await send("jsp, tout est lourd")
-    replies = await send(payload=payloads.safe(True, "crisis.self_harm"))
+    check = await send("jsp, tout est lourd")
+    yes = check[0].quick_replies[0]
+    replies = await send(payload=yes.payload)
     assert topic_buttons(replies) and await requests(storage) == []
 
 

@@ -33,6 +33,7 @@ OPEN_TOPICS = ("services",)
 """Topics whose answers are not sensitive; every other answer is sent discreetly."""
 SMALL_TALK = ("greet", "thanks", "goodbye")
 CONTEXT = "context"
+"""The route of a message read in the light of the conversation: a follow-up, an "ok" after a crisis."""
 LATIN, ARABIC_SCRIPT = "latin", "arabic"
 SAFETY_CHECK = "safety_check"
 SECOND_QUESTION = 0.2
@@ -40,7 +41,6 @@ SECOND_QUESTION = 0.2
 OTHER_LANGUAGES_READ = "en"
 """The language of the bot's replies to someone who writes in a language it does not speak (a
 crisis reply included) until they choose one: more of them read English than French."""
-"""The route of a message read in the light of the conversation: a follow-up, an "ok" after a crisis."""
 
 
 
@@ -246,7 +246,7 @@ class Engine:
         turn.user.state = {**turn.user.state, "awaiting": SAFETY_CHECK, SAFETY_CHECK: crisis}
         turn.say(
             t.gettext("Are you safe right now?"),
-            QuickReply(t.gettext("Yes, I'm safe"), payloads.safe(True)),
+            QuickReply(t.gettext("Yes, I'm safe"), payloads.safe(True, crisis)),
             QuickReply(t.gettext("No"), payloads.safe(False, crisis)),
             QuickReply(t.gettext("Talk to a person"), payloads.HUMAN),
             discreet=True,

@@ -44,8 +44,8 @@ SAFE = "safe"
 CRISES = ("crisis.violence", "crisis.self_harm", "crisis.medical")
 
 
-def safe(yes: bool, crisis: str = "") -> str:
-    """The answer to "are you safe right now?"; "no" carries the crisis the bot half saw."""
+def safe(yes: bool, crisis: str) -> str:
+    """The answer to "are you safe right now?", with the crisis the bot half saw."""
     return f"{SAFE}:yes:{crisis}" if yes else f"{SAFE}:no:{crisis}"
 
 
