@@ -24,6 +24,8 @@ ARABIC_SCRIPT_SHARE = 0.5
 OTHER_LANGUAGE_SURE = 0.6
 """The general detector's score from which a message in Latin letters is in another language. It
 knows no arabizi and reads SMS French as Czech at 0.4: below this, the bot's own model decides."""
+LANGUAGE_SAMPLE = 300
+"""Characters enough to tell a language: a long message is not read to its end for that."""
 OTHER_LANGUAGE_MIN_WORDS = 3
 OTHER_LANGUAGE_CERTAIN = 0.9
 """Above this, the general detector wins even where the bot's own model hears arabizi."""
@@ -60,7 +62,7 @@ class LanguageIdentifier:
             else:
                 latin_indexes.append(index)
         if latin_indexes:
-            normalised = [normalise(texts[i]) for i in latin_indexes]
+            normalised = [normalise(texts[i][:LANGUAGE_SAMPLE]) for i in latin_indexes]
             probabilities = self._model.probabilities(normalised)
             labels = self._model.classes
             for index, text, row in zip(latin_indexes, normalised, probabilities):
