@@ -70,7 +70,7 @@ def decide(ranking: list[Ranked], reading: Reading, thresholds: Thresholds) -> t
     """
     if reading.softened is not None:
         return _softened(ranking, reading.softened, thresholds, by_rule=True)
-    intent, confidence, route, by_rule = decide_route(ranking, reading.crisis, reading.calls_for_help, thresholds)
+    intent, confidence, route, by_rule = decide_route(ranking, reading.crisis, reading.calls_for_help, thresholds, reading.idiom)
     if route == "handover" and not by_rule and (reading.idiom and intent != MEDICAL or reading.past and intent == VIOLENCE):
         return _softened(ranking, intent, thresholds, by_rule=False)
     hint = None
@@ -80,10 +80,11 @@ def decide(ranking: list[Ranked], reading: Reading, thresholds: Thresholds) -> t
 
 
 def decide_route(
-    ranking: list[Ranked], crisis_match: str | None, calls_for_help: bool, thresholds: Thresholds
+    ranking: list[Ranked], crisis_match: str | None, calls_for_help: bool, thresholds: Thresholds, idiom: bool = False
 ) -> tuple[str, float, Route, bool]:
     """Apply the safety rules and the thresholds to a classifier ranking.
 
+    `idiom`: the message holds laughter or an idiom, small talk like a greeting before its question.
     Returns (intent, confidence, route, decided_by_safety_rule).
     """
     if crisis_match is not None:
@@ -100,8 +101,9 @@ def decide_route(
         route: Route = "handover" if top.confidence >= thresholds.human else "fallback"
         return top.intent, top.confidence, route, False
     question = ranking[1] if len(ranking) > 1 else None
-    if top.intent in GREETINGS and question is not None and route_of(question.intent) == "answer" and question.confidence >= thresholds.question_after_greeting:
-        return question.intent, question.confidence, "answer", False  # "hola, ¿dónde están?": the question is the message
+    small_talk = top.intent in GREETINGS or (idiom and top.intent == OUT_OF_SCOPE)
+    if small_talk and question is not None and route_of(question.intent) == "answer" and question.confidence >= thresholds.question_after_greeting:
+        return question.intent, question.confidence, "answer", False  # "hola, ¿dónde están?", "me muero de risa jaja, ¿y los condones?"
     route = route_of(top.intent)
     if route in ("answer", "meta") and top.confidence < thresholds.answer:
         route = "fallback"
