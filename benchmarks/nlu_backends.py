@@ -22,6 +22,9 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 DEFAULT_DATA = REPOSITORY / "nlu" / "heldout"
+PASSES = 3
+"""Each backend reads the data this many times; the p99 printed is the median pass's, so that one
+burst of another process on this 2-core machine does not decide the figure."""
 
 
 def rss_mb(pid: int | str = "self") -> float:
@@ -65,9 +68,16 @@ def measure(name: str, data: Path) -> dict:
 
         server = start_trained_server(settings, faq)
         backend, build_seconds, model_rss = server.backend(embedded), server.training_seconds, server.rss_mb()
+    from bot.app import settle_memory
+
+    settle_memory()  # as the running bot does after start: no full collection in the middle of the timings
     texts = [r["text"] for r in rows]
     asyncio.run(timed_parses(backend, texts[:20]))  # warm-up
-    parses, latencies, total = asyncio.run(timed_parses(backend, texts))
+    passes = [asyncio.run(timed_parses(backend, texts)) for _ in range(PASSES)]
+    parses = passes[0][0]
+    latencies = [latency for _parses, pass_latencies, _total in passes for latency in pass_latencies]
+    p99s = sorted(percentile(pass_latencies, 0.99) for _parses, pass_latencies, _total in passes)
+    total = sum(pass_total for _parses, _latencies, pass_total in passes) / PASSES
     if name != "embedded":
         model_rss = max(model_rss, server.rss_mb())
         server.stop()
@@ -82,7 +92,7 @@ def measure(name: str, data: Path) -> dict:
         "crisis_recall": result.crisis_recall,
         "false_handovers": result.false_handover_rate,
         "p50_ms": statistics.median(latencies),
-        "p99_ms": percentile(latencies, 0.99),
+        "p99_ms": p99s[len(p99s) // 2],
         "messages_per_s": len(texts) / total,
         "build_s": build_seconds,
         "rss_mb": model_rss,
