@@ -326,3 +326,21 @@ async def test_a_two_question_message_answers_one_and_offers_the_other_first(sen
 async def test_safety_comes_first_in_a_two_question_message(send, faq):
     replies = await send("un client m'a violée cette nuit et je voulais aussi savoir pour la prep")
     assert replies[0].text == faq.answer("crisis.violence", "fr")
+
+
+async def test_is_it_free_after_the_vaccines_answer_is_about_vaccines_not_our_services(send, faq):  # T16
+    await send("vaccin mpox ou ca se fait ?")
+    replies = await send("c gratuit ?")
+    assert replies[0].text != faq.answer("access.conditions", "fr")
+    assert replies[0].text == faq.text(faq.entries["vaccination.other"].follow_ups["cost"].text, "fr")
+
+
+async def test_how_much_in_darija_after_the_screening_answer_is_about_screening(send, faq):  # T15
+    await send("salam, j'ai besoin dial test VIH, fin ndir?")
+    replies = await send("w ch7al kaykhlas?")
+    assert replies[0].text == faq.text(faq.entries["screening.offer"].follow_ups["cost"].text, LATIN_ARABIC)
+
+
+async def test_a_medical_emergency_reply_is_not_followed_by_the_language_choice(send):  # T20
+    replies = await send("mon ami respire mal il a pris trop de G")
+    assert language_buttons(replies) == [] and topic_buttons(replies) == []
