@@ -65,8 +65,9 @@ def _softened(ranking: list[Ranked], crisis: str, thresholds: Thresholds, by_rul
 def decide(ranking: list[Ranked], reading: Reading, thresholds: Thresholds) -> tuple[str, float, Route, bool, str | None]:
     """The route of a message from the classifier and the crisis lexicon, and the crisis to check for.
 
-    A crisis phrase the lexicon softened (a violence in the past asked about, an idiom) leaves the classifier's best other intent to answer, and the engine asks whether the
-    person is safe; so does a crisis the classifier half sees in a message it cannot answer.
+    A crisis phrase the lexicon softened (a violence in the past asked about, an idiom) leaves the
+    classifier's best other intent to answer, and the engine asks whether the person is safe; so
+    does a crisis the classifier half sees in a message it cannot answer.
     """
     if reading.softened is not None:
         return _softened(ranking, reading.softened, thresholds, by_rule=True)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from nlu.phrases import PhraseMatcher
 
-
 PAST, NOW, IDIOM = "past", "now", "idiom"
 SOFTENING = (PAST, NOW, IDIOM)
 """The lexicon's lists that soften a crisis phrase: a violence in the past asked about, or an idiom
@@ -34,7 +33,7 @@ class Reading:
     past: bool = False
     """The message speaks of a violence in the past, and of nothing happening today."""
     idiom: bool = False
-    """Laughter, or words that make a death phrase an idiom (\"de faim\", \"de rire\")."""
+    """Laughter, or words that make a death phrase an idiom ("de faim", "de rire")."""
 
 
 class CrisisLexicon:
