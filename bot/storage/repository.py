@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.storage.database import RETRY_FOR, error_name, retry_after, sessions, transient
+from bot.storage.inbox_queries import InboxQueries
 from bot.storage.models import (
     Announcement,
     AppSecret,
@@ -85,6 +86,8 @@ class Repository:
 
     def __init__(self, session: AsyncSession):
         self.session = session
+        self.inbox = InboxQueries(session)
+        """Incoming updates, stored before they are acknowledged (bot/inbox/)."""
 
     async def user(self, pseudonym: str) -> User | None:
         return await self.session.scalar(select(User).where(User.pseudonym == pseudonym))
@@ -277,6 +280,50 @@ class Repository:
         )
         query = select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == worker)
         return list(await self.session.scalars(query.order_by(OutboxMessage.id).execution_options(populate_existing=True)))
+
+    async def enqueue_replies(self, channel: str, address: str, bodies: list[dict], now: datetime, lease: timedelta) -> list[int]:
+        """The replies to a message from the inbox, stored with it being marked handled (bot/inbox/replies.py).
+
+        They are claimed for `lease`: the process that handled the message sends them at once,
+        and deletes each as it goes out; if it dies first, the outbox sends what is left once the
+        claim has run out. No user_id: the reply to /forget goes to a person erased a moment ago.
+        """
+        if not bodies:
+            return []
+        rows = [
+            {
+                "channel": channel, "address": address, "body": body, "status": "queued", "attempts": 0, "due_at": now,
+                "claimed_by": "inbox", "claimed_until": now + lease, "created_at": now,
+            }
+            for body in bodies
+        ]
+        result = await self.session.execute(
+            insert(OutboxMessage.__table__).returning(OutboxMessage.id, sort_by_parameter_order=True), rows
+        )
+        return list(result.scalars())
+
+    async def delete_outbox(self, message_ids: list[int]) -> None:
+        """Replies sent (or that can never be): their text is not kept."""
+        await self.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(message_ids)))
+
+    async def release_outbox(self, message_ids: list[int], due_at: datetime) -> None:
+        """Replies the platform could not take now: the outbox sends them from `due_at`."""
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids))
+            .values(claimed_by=None, claimed_until=None, due_at=due_at)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def release_every_outbox_claim(self) -> int:
+        """At start on SQLite, where one process runs: a claim still there is a killed process's."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "queued", OutboxMessage.claimed_until.is_not(None))
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def outbox_message(self, message_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, message_id)

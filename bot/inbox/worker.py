@@ -1,0 +1,216 @@
+"""The inbox's workers: pending rows handled, several people at once, one person's messages in order.
+
+Every bot process runs one `InboxWorker`. It claims the rows it can take (the oldest pending row
+of each person, none another process holds), hands each to its channel's `InboxHandler`, and
+notes the outcome: done, tried again later with backoff, or set aside (`dead`) after MAX_TRIES
+failures or at once when the update cannot be read. Setting a row aside erases its text, tells
+the staff once that a message could not be read (not what it said), and apologises to the person
+when the channel knows where they are; their later messages then flow.
+
+Logs name the channel, the error's class and where it was raised: never its message, which can
+quote the text of the update.
+"""
+
+import asyncio
+import logging
+import secrets
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.i18n import Catalogs
+from bot.messages import Reply, reply_to_body
+from bot.storage import Repository, Storage
+from bot.storage.database import error_name, transient
+from bot.storage.models import InboxItem
+from handover.outbox import ERASE_WHEN_DONE, STAFF
+
+log = logging.getLogger(__name__)
+
+MAX_TRIES = 5
+"""Failed handlings before a row is set aside. With the backoff below, some 15 s in all, during
+which the person's later messages wait behind it: long enough for a passing fault, short enough
+that a message that always fails does not hold them up for long."""
+FIRST_RETRY_AFTER = 1.0
+LONGEST_RETRY_AFTER = 60.0
+LEASE = timedelta(seconds=30)
+"""How long a claimed row is this process's. The row is marked done in the transaction that
+handles it, so a second process that takes it after the lease ran out finds it done and does
+nothing; a killed process's rows are taken again after this (on SQLite at once, at the next start)."""
+CONCURRENCY = 64
+"""Rows handled at once: as PTB's updates were, inside the database pool and Telegram's connection limits."""
+POLL_SECONDS = 1.0
+"""How often the worker looks for rows it was not woken for: other processes', retries coming due."""
+
+
+class Unreadable(Exception):
+    """The stored update cannot be parsed: trying again would fail the same way, so it is set aside at once."""
+
+
+class InboxHandler(Protocol):
+    """A channel's side of the inbox."""
+
+    async def handle(self, item: InboxItem) -> bool:
+        """Handles the row's payload; True when the row was marked done in the handling's own transaction
+        (the engine does, with the replies); False: the worker marks it done. Raises Unreadable, or anything
+        else for a failure to try again."""
+        ...
+
+    def apology_to(self, payload: dict[str, Any]) -> str | None:
+        """Where to tell the person that their message could not be handled, if the payload says."""
+        ...
+
+
+@dataclass
+class InboxWorker:
+    storage: Storage
+    handlers: Mapping[str, InboxHandler]
+    catalogs: Catalogs
+    clock: Callable[[], datetime]
+    staff_language: str = "fr"
+    tell_staff: bool = False
+    """A staff group is set up: it is told of each message set aside."""
+    on_queued: Callable[[], None] = lambda: None
+    """Wakes the outbox when a notice was queued."""
+    concurrency: int = CONCURRENCY
+
+    def __post_init__(self) -> None:
+        self._name = secrets.token_hex(8)
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._in_hand: dict[int, asyncio.Task] = {}
+
+    async def store(self, items: list[dict[str, Any]]) -> int:
+        """Stores incoming updates (channel, delivery_id, sender_key, payload), committed when this returns; a
+        repeated delivery is stored once. The channel acknowledges them only after this: it raises if the
+        database stays away (after Storage.transaction's retries), and then nothing is acknowledged."""
+        stored = await self.storage.transaction(lambda repo: repo.inbox.store(items, self.clock()))
+        if stored:
+            self._wake.set()
+        return stored
+
+    def wake(self) -> None:
+        """Something was stored, or a row was finished: look for work now."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Until stop(); then the rows in hand are finished (`drain`)."""
+        if self.storage.engine.dialect.name == "sqlite":
+            await self._release_dead_claims()
+        while not self._stopping:
+            self._wake.clear()
+            free = self.concurrency - len(self._in_hand)
+            if free > 0:
+                for item in await self._claim(free):
+                    self._in_hand[item.id] = asyncio.create_task(self._one(item))
+            if self._stopping:
+                break
+            try:
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            except TimeoutError:
+                pass
+        await self.drain()
+
+    async def drain(self) -> None:
+        while self._in_hand:
+            await asyncio.gather(*self._in_hand.values(), return_exceptions=True)
+
+    async def _release_dead_claims(self) -> None:
+        """SQLite has one bot process: what a previous, killed one had claimed is free again."""
+
+        async def release(repo: Repository) -> tuple[int, int]:
+            return await repo.inbox.release_every_claim(), await repo.release_every_outbox_claim()
+
+        try:
+            inbox, outbox = await self.storage.transaction(release)
+        except Exception as error:
+            log.warning("The claims of a previous run could not be released (%s); they run out by themselves.", error_name(error))
+            return
+        if inbox or outbox:
+            log.info("Taken back from a previous run: %d incoming update(s), %d reply(ies) to send.", inbox, outbox)
+        self.on_queued()
+
+    async def _claim(self, limit: int) -> list[InboxItem]:
+        channels = list(self.handlers)
+        try:
+            return await self.storage.transaction(lambda repo: repo.inbox.claim(self._name, channels, self.clock(), limit, LEASE), retry_for=0)
+        except Exception as error:
+            log.warning("The inbox could not be read (%s); trying again.", error_name(error))
+            return []
+
+    async def _one(self, item: InboxItem) -> None:
+        try:
+            handled = await self.handlers[item.channel].handle(item)
+        except Unreadable as error:
+            cause = error.__cause__ or error
+            log.warning("An incoming %s update could not be read (%s); it is set aside.", item.channel, type(cause).__name__)
+            await self._set_aside(item, type(cause).__name__)
+        except Exception as error:
+            await self._failed(item, error)
+        else:
+            if not handled:
+                await self._note(lambda repo: repo.inbox.finish(item.id, self.clock()))
+        finally:
+            del self._in_hand[item.id]
+            self._wake.set()
+
+    async def _failed(self, item: InboxItem, error: Exception) -> None:
+        """Tried again after a backoff; set aside once it failed MAX_TRIES times (the database's own outages do not count)."""
+        name, counted = error_name(error), not transient(error)
+        tries = item.tries + counted
+        log.error("Handling an incoming %s update failed (%s at %s); try %d of %d.", item.channel, name, _where(error), tries, MAX_TRIES)
+        if tries >= MAX_TRIES:
+            await self._set_aside(item, name)
+            return
+        wait = min(LONGEST_RETRY_AFTER, FIRST_RETRY_AFTER * 2 ** max(0, tries - 1))
+        await self._note(lambda repo: repo.inbox.try_again(item.id, name, self.clock() + timedelta(seconds=wait), counted))
+
+    async def _set_aside(self, item: InboxItem, error: str) -> None:
+        """Dead, its text erased; the staff are told, and the person asked to write again, in the same transaction."""
+        address = self._apology_address(item)
+
+        async def set_aside(repo: Repository) -> bool:
+            now = self.clock()
+            if not await repo.inbox.set_aside(item.id, error, now):
+                return False
+            if self.tell_staff:
+                t = self.catalogs.translator(self.staff_language)
+                notice = t.gettext("A message to the bot could not be read and was set aside ({error}); its sender was asked to write again.", error=error)
+                await repo.enqueue(STAFF, "", {"kind": "post", "text": notice}, now)
+            if address is not None:
+                t = self.catalogs.translator(None)
+                apology = t.gettext("Sorry, something went wrong on my side. Please write your message again in a moment.")
+                await repo.enqueue(item.channel, address, {**reply_to_body(Reply(apology, t.lang)), ERASE_WHEN_DONE: True}, now)
+            return True
+
+        if await self._note(set_aside):
+            self.on_queued()
+
+    def _apology_address(self, item: InboxItem) -> str | None:
+        try:
+            return self.handlers[item.channel].apology_to(item.payload or {})
+        except Exception:
+            return None
+
+    async def _note(self, work: Callable[[Repository], Any]) -> Any:
+        """Bookkeeping, retried while the database is away; if it stays away, the lease runs out and the row is taken again."""
+        try:
+            return await self.storage.transaction(work)
+        except Exception as error:
+            log.warning("The outcome of an incoming update could not be noted (%s); it will be handled again.", error_name(error))
+            return None
+
+
+def _where(error: BaseException) -> str:
+    """The file, line and function where `error` was raised: enough to find it, with no value in it."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return "?"
+    frame = frames[-1]
+    return f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} {frame.name}"
