@@ -26,7 +26,7 @@ from bot.channels.telegram import ALLOWED_UPDATES, CHANNEL
 from bot.inbox.handling import CURRENT, Handling
 from bot.inbox.keys import KeyOf, sender_key
 from bot.inbox.worker import Unreadable
-from bot.storage.models import InboxItem
+from bot.storage.inbox_queries import Claimed
 from bot.web import telegram_update
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ class TelegramInbox:
     def __init__(self, application: Application):
         self.application = application
 
-    async def handle(self, item: InboxItem) -> bool:
+    async def handle(self, item: Claimed) -> bool:
         update = telegram_update(item.payload, self.application.bot) if isinstance(item.payload, dict) else None
         if update is None:
             raise Unreadable("not an update the bot can read")

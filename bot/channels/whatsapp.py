@@ -32,7 +32,7 @@ from bot.inbox.replies import REPLY_LEASE, deliver_stored
 from bot.inbox.worker import InboxWorker, Unreadable
 from bot.messages import DeliveryResult, InboundMessage, MessageKind, Reply, RetryLater, Undeliverable, reply_to_body
 from bot.settings import Settings
-from bot.storage.models import InboxItem
+from bot.storage.inbox_queries import Claimed
 from bot.web import parse_object, read_body
 from handover.outbox import Outbox
 
@@ -236,7 +236,7 @@ class WhatsAppChannel:
         key = sender_key(self.engine.pseudonym_of, CHANNEL, message.address)
         return {"channel": CHANNEL, "delivery_id": message.delivery_id, "sender_key": key, "payload": payload}
 
-    async def handle(self, item: InboxItem) -> bool:
+    async def handle(self, item: Claimed) -> bool:
         """InboxHandler: the stored message through the engine, its replies stored with the row marked done, then sent."""
         message = _stored_message(item)
         stored = await self.engine.handle_stored(message, REPLY_LEASE)
@@ -321,7 +321,7 @@ def _text(item: dict, key: str) -> str | None:
     return value
 
 
-def _stored_message(item: InboxItem) -> InboundMessage:
+def _stored_message(item: Claimed) -> InboundMessage:
     """The message as `_inbox_item` stored it; Unreadable when it is not that."""
     payload = item.payload if isinstance(item.payload, dict) else {}
     wa_id, kind, text, button = payload.get("from"), payload.get("kind"), payload.get("text"), payload.get("payload")

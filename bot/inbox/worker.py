@@ -24,7 +24,7 @@ from bot.i18n import Catalogs
 from bot.messages import Reply, reply_to_body
 from bot.storage import Repository, Storage
 from bot.storage.database import error_name, transient
-from bot.storage.models import InboxItem
+from bot.storage.inbox_queries import Claimed
 from handover.outbox import ERASE_WHEN_DONE, STAFF
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class Unreadable(Exception):
 class InboxHandler(Protocol):
     """A channel's side of the inbox."""
 
-    async def handle(self, item: InboxItem) -> bool:
+    async def handle(self, item: Claimed) -> bool:
         """Handles the row's payload; True when the row was marked done in the handling's own transaction
         (the engine does, with the replies); False: the worker marks it done. Raises Unreadable, or anything
         else for a failure to try again."""
@@ -81,15 +81,32 @@ class InboxWorker:
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_hand: dict[int, asyncio.Task] = {}
+        self._unclaimed: set[int] = set()
+        """Rows this process stored and could not claim yet (their sender had one in hand): a finished row wakes the claiming."""
 
     async def store(self, items: list[dict[str, Any]]) -> int:
         """Stores incoming updates (channel, delivery_id, sender_key, payload), committed when this returns; a
         repeated delivery is stored once. The channel acknowledges them only after this: it raises if the
-        database stays away (after Storage.transaction's retries), and then nothing is acknowledged."""
-        stored = await self.storage.transaction(lambda repo: repo.inbox.store(items, self.clock()))
-        if stored:
+        database stays away (after Storage.transaction's retries), and then nothing is acknowledged.
+
+        The same transaction claims what this process has room for, the new rows first in line:
+        one transaction an update, not two, on the way in.
+        """
+        free = 0 if self._stopping else self.concurrency - len(self._in_hand)
+        channels = list(self.handlers)
+
+        async def store_and_claim(repo: Repository) -> tuple[list[int], list[Claimed]]:
+            now = self.clock()
+            stored = await repo.inbox.store(items, now)
+            claimed = await repo.inbox.claim(self._name, channels, now, free, LEASE) if stored and free > 0 else []
+            return stored, claimed
+
+        stored, claimed = await self.storage.transaction(store_and_claim)
+        self._unclaimed.update(set(stored) - {item.id for item in claimed})
+        self._start(claimed)
+        if self._unclaimed:
             self._wake.set()
-        return stored
+        return len(stored)
 
     def wake(self) -> None:
         """Something was stored, or a row was finished: look for work now."""
@@ -107,8 +124,10 @@ class InboxWorker:
             self._wake.clear()
             free = self.concurrency - len(self._in_hand)
             if free > 0:
-                for item in await self._claim(free):
-                    self._in_hand[item.id] = asyncio.create_task(self._one(item))
+                claimed = await self._claim(free)
+                self._start(claimed)
+                if len(claimed) < free and not self._in_hand:
+                    self._unclaimed.clear()  # none waits behind a row of ours: another process's, or due later (polled)
             if self._stopping:
                 break
             try:
@@ -116,6 +135,11 @@ class InboxWorker:
             except TimeoutError:
                 pass
         await self.drain()
+
+    def _start(self, claimed: list[Claimed]) -> None:
+        for item in claimed:
+            self._unclaimed.discard(item.id)
+            self._in_hand[item.id] = asyncio.create_task(self._one(item))
 
     async def drain(self) -> None:
         while self._in_hand:
@@ -136,7 +160,7 @@ class InboxWorker:
             log.info("Taken back from a previous run: %d incoming update(s), %d reply(ies) to send.", inbox, outbox)
         self.on_queued()
 
-    async def _claim(self, limit: int) -> list[InboxItem]:
+    async def _claim(self, limit: int) -> list[Claimed]:
         channels = list(self.handlers)
         try:
             return await self.storage.transaction(lambda repo: repo.inbox.claim(self._name, channels, self.clock(), limit, LEASE), retry_for=0)
@@ -144,7 +168,7 @@ class InboxWorker:
             log.warning("The inbox could not be read (%s); trying again.", error_name(error))
             return []
 
-    async def _one(self, item: InboxItem) -> None:
+    async def _one(self, item: Claimed) -> None:
         try:
             handled = await self.handlers[item.channel].handle(item)
         except Unreadable as error:
@@ -158,9 +182,10 @@ class InboxWorker:
                 await self._note(lambda repo: repo.inbox.finish(item.id, self.clock()))
         finally:
             del self._in_hand[item.id]
-            self._wake.set()
+            if self._unclaimed or self._stopping:
+                self._wake.set()  # the sender's next message may be first in line now
 
-    async def _failed(self, item: InboxItem, error: Exception) -> None:
+    async def _failed(self, item: Claimed, error: Exception) -> None:
         """Tried again after a backoff; set aside once it failed MAX_TRIES times (the database's own outages do not count)."""
         name, counted = error_name(error), not transient(error)
         tries = item.tries + counted
@@ -171,7 +196,7 @@ class InboxWorker:
         wait = min(LONGEST_RETRY_AFTER, FIRST_RETRY_AFTER * 2 ** max(0, tries - 1))
         await self._note(lambda repo: repo.inbox.try_again(item.id, name, self.clock() + timedelta(seconds=wait), counted))
 
-    async def _set_aside(self, item: InboxItem, error: str) -> None:
+    async def _set_aside(self, item: Claimed, error: str) -> None:
         """Dead, its text erased; the staff are told, and the person asked to write again, in the same transaction."""
         address = self._apology_address(item)
 
@@ -192,7 +217,7 @@ class InboxWorker:
         if await self._note(set_aside):
             self.on_queued()
 
-    def _apology_address(self, item: InboxItem) -> str | None:
+    def _apology_address(self, item: Claimed) -> str | None:
         try:
             return self.handlers[item.channel].apology_to(item.payload or {})
         except Exception:

@@ -64,6 +64,8 @@ _ORM_RETURNING = {"populate_existing": True, "synchronize_session": False}
 """The rows RETURNING gives back replace what the session holds of them."""
 _EVENT = insert(Event.__table__)
 _FIRST_DELIVERY = {name: dialect_insert(SeenUpdate.__table__).on_conflict_do_nothing() for name, dialect_insert in _DIALECT_INSERT.items()}
+_REPLIES = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id, sort_by_parameter_order=True)
+_DELETE_OUTBOX = delete(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id.in_(bindparam("ids", expanding=True)))
 _ERASED = "erased"
 """Noted in a session's `info` by a unit of work that erased personal data: Storage.unit runs
 Storage.after_erasure once it is committed."""
@@ -297,14 +299,11 @@ class Repository:
             }
             for body in bodies
         ]
-        result = await self.session.execute(
-            insert(OutboxMessage.__table__).returning(OutboxMessage.id, sort_by_parameter_order=True), rows
-        )
-        return list(result.scalars())
+        return list((await self.session.execute(_REPLIES, rows)).scalars())
 
     async def delete_outbox(self, message_ids: list[int]) -> None:
         """Replies sent (or that can never be): their text is not kept."""
-        await self.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(message_ids)))
+        await self.session.execute(_DELETE_OUTBOX, {"ids": message_ids})
 
     async def release_outbox(self, message_ids: list[int], due_at: datetime) -> None:
         """Replies the platform could not take now: the outbox sends them from `due_at`."""
