@@ -25,7 +25,7 @@ from bot.channels.telegram_app import bot_api_urls, build_application
 from bot.channels.telegram_staff import TelegramSender, TelegramStaffRoom, register_staff_group
 from bot.channels.whatsapp import CHANNEL as WHATSAPP
 from bot.channels.whatsapp import WhatsAppChannel
-from bot.inbox.worker import InboxHandler, InboxWorker
+from bot.inbox.worker import CONCURRENCY, SQLITE_CONCURRENCY, InboxHandler, InboxWorker
 from bot.messages import PersonSender
 from bot.settings import Settings, SettingsError, require_telegram_token
 from bot.web import create_web_app, listen, web_server
@@ -111,6 +111,7 @@ def start_inbox(settings: Settings, app: App, application: Application, whatsapp
     inbox = InboxWorker(
         app.storage, handlers, app.engine.catalogs, app.engine.clock, settings.staff_language,
         tell_staff=settings.staff_chat_id is not None, on_queued=outbox.wake,
+        concurrency=SQLITE_CONCURRENCY if app.storage.engine.dialect.name == "sqlite" else CONCURRENCY,
     )
     if whatsapp is not None:
         handlers[WHATSAPP] = whatsapp

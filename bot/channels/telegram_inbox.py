@@ -22,7 +22,7 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.telegram import ALLOWED_UPDATES, CHANNEL
+from bot.channels.telegram import ALLOWED_UPDATES, CHANNEL, TelegramSender
 from bot.inbox.handling import CURRENT, Handling
 from bot.inbox.keys import KeyOf, sender_key
 from bot.inbox.worker import Unreadable
@@ -137,6 +137,7 @@ class TelegramInbox:
 
     def __init__(self, application: Application):
         self.application = application
+        self.sender = TelegramSender(application.bot)
 
     async def handle(self, item: Claimed) -> bool:
         update = telegram_update(item.payload, self.application.bot) if isinstance(item.payload, dict) else None

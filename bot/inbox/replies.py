@@ -1,10 +1,10 @@
 """Sending the replies of a message from the inbox, which are already in the outbox.
 
-They go out in order, and are deleted from the outbox together once the platform took them (one
-transaction a message: this runs for every update); a crash in between sends that message's
-replies again at the next start, so the window is the few milliseconds of its own sends. What
-the platform cannot take now goes to the outbox's own worker, with what follows it; what it
-refuses for good is dropped.
+They go out in order, each deleted from the outbox as soon as the platform took it: a crash in
+between sends that one reply again at the next start, so the window is a millisecond or so (not
+the seconds a reply can wait in Telegram's rate limiter before the next one). What the platform
+cannot take now goes to the outbox's own worker, with what follows it; what it refuses for good
+is dropped.
 """
 
 import logging
@@ -35,7 +35,10 @@ async def deliver_stored(storage: Storage, sender: PersonSender, address: str, s
             log.warning("Sending a reply failed (%s); the outbox will try again.", error_name(error))
             result = RetryLater(5)
         if isinstance(result, Delivered):
-            done.append(item.outbox_id)
+            try:
+                await storage.forget_sent([item.outbox_id])
+            except Exception as error:  # the database is away: the claim runs out, and the outbox sends it again
+                log.warning("A sent reply could not be noted (%s).", error_name(error))
             continue
         rest = [reply.outbox_id for reply in stored[index:]]
         if isinstance(result, Undeliverable):

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.channels.turns import Turns
 from bot.i18n import Catalogs
-from bot.messages import Reply, reply_to_body
+from bot.inbox.replies import REPLY_LEASE, deliver_stored
+from bot.messages import PersonSender, Reply, StoredReply, reply_from_body, reply_to_body
 from bot.storage import Repository, Storage
 from bot.storage.database import error_name, transient
 from bot.storage.inbox_queries import Claimed
@@ -40,7 +42,11 @@ LEASE = timedelta(seconds=30)
 handles it, so a second process that takes it after the lease ran out finds it done and does
 nothing; a killed process's rows are taken again after this (on SQLite at once, at the next start)."""
 CONCURRENCY = 64
-"""Rows handled at once: as PTB's updates were, inside the database pool and Telegram's connection limits."""
+"""Rows handled at once on PostgreSQL: as PTB's updates were, inside the database pool and Telegram's connection limits."""
+SQLITE_CONCURRENCY = 8
+"""On SQLite, whose one connection every transaction waits for in turn: more rows in hand only lengthen
+that queue, and with it the moment between a reply going out and its deletion being committed, in
+which a kill -9 makes the reply go out again after the restart."""
 POLL_SECONDS = 1.0
 """How often the worker looks for rows it was not woken for: other processes', retries coming due."""
 
@@ -60,6 +66,11 @@ class InboxHandler(Protocol):
 
     def apology_to(self, payload: dict[str, Any]) -> str | None:
         """Where to tell the person that their message could not be handled, if the payload says."""
+        ...
+
+    @property
+    def sender(self) -> PersonSender:
+        """The channel's way to a person, for the replies a killed process left unsent."""
         ...
 
 
@@ -82,6 +93,9 @@ class InboxWorker:
         self._stopping = False
         self._in_hand: dict[int, asyncio.Task] = {}
         self._unclaimed: set[int] = set()
+        self._turns = Turns()
+        """A row is done when its replies are stored, before they are sent: the sender's next row, which can then
+        be claimed, waits here until they are, so that the person reads the replies in order."""
         """Rows this process stored and could not claim yet (their sender had one in hand): a finished row wakes the claiming."""
 
     async def store(self, items: list[dict[str, Any]]) -> int:
@@ -118,8 +132,10 @@ class InboxWorker:
 
     async def run(self) -> None:
         """Until stop(); then the rows in hand are finished (`drain`)."""
-        if self.storage.engine.dialect.name == "sqlite":
+        sqlite = self.storage.engine.dialect.name == "sqlite"
+        if sqlite:
             await self._release_dead_claims()
+        await self._send_leftover_replies(every=sqlite)
         while not self._stopping:
             self._wake.clear()
             free = self.concurrency - len(self._in_hand)
@@ -160,6 +176,25 @@ class InboxWorker:
             log.info("Taken back from a previous run: %d incoming update(s), %d reply(ies) to send.", inbox, outbox)
         self.on_queued()
 
+    async def _send_leftover_replies(self, every: bool) -> None:
+        """Replies stored with their message's row done, but not sent when the process died: sent first, in order
+        for each person, so that they come before the replies to the person's later messages."""
+        try:
+            rows = await self.storage.transaction(lambda repo: repo.leftover_replies(self.clock(), REPLY_LEASE, every))
+        except Exception as error:
+            log.warning("Replies left by a previous run could not be read (%s); the outbox sends them.", error_name(error))
+            return
+        by_person: dict[tuple[str, str], list[StoredReply]] = {}
+        for outbox_id, channel, address, body in rows:
+            if channel in self.handlers:
+                by_person.setdefault((channel, address), []).append(StoredReply(outbox_id, reply_from_body(body)))
+        if by_person:
+            log.info("Sending %d reply(ies) a previous run had not sent.", sum(map(len, by_person.values())))
+        await asyncio.gather(*(
+            deliver_stored(self.storage, self.handlers[channel].sender, address, stored, self.clock)
+            for (channel, address), stored in by_person.items()
+        ))
+
     async def _claim(self, limit: int) -> list[Claimed]:
         channels = list(self.handlers)
         try:
@@ -170,7 +205,8 @@ class InboxWorker:
 
     async def _one(self, item: Claimed) -> None:
         try:
-            handled = await self.handlers[item.channel].handle(item)
+            async with self._turns.of(item.sender_key or item.id):
+                handled = await self.handlers[item.channel].handle(item)
         except Unreadable as error:
             cause = error.__cause__ or error
             log.warning("An incoming %s update could not be read (%s); it is set aside.", item.channel, type(cause).__name__)

@@ -42,7 +42,7 @@ def _claim(skip_locked: bool) -> Update:
         update(_TABLE)
         .where(_TABLE.c.id.in_(due.scalar_subquery()), _TABLE.c.status == PENDING, _FREE)
         .values(claimed_by=bindparam("worker"), claimed_until=bindparam("until"))
-        .returning(_TABLE.c.id, _TABLE.c.channel, _TABLE.c.delivery_id, _TABLE.c.payload, _TABLE.c.tries)
+        .returning(_TABLE.c.id, _TABLE.c.channel, _TABLE.c.delivery_id, _TABLE.c.payload, _TABLE.c.tries, _TABLE.c.sender_key)
     )
 
 
@@ -70,6 +70,7 @@ class Claimed:
     delivery_id: str
     payload: dict[str, Any] | None
     tries: int
+    sender_key: str | None
 
 
 class InboxQueries:

@@ -66,6 +66,8 @@ _EVENT = insert(Event.__table__)
 _FIRST_DELIVERY = {name: dialect_insert(SeenUpdate.__table__).on_conflict_do_nothing() for name, dialect_insert in _DIALECT_INSERT.items()}
 _REPLIES = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id, sort_by_parameter_order=True)
 _DELETE_OUTBOX = delete(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id.in_(bindparam("ids", expanding=True)))
+REPLIES_CLAIM = "inbox"
+"""The claim on the replies to a message from the inbox, until the process that handled it has sent them."""
 _ERASED = "erased"
 """Noted in a session's `info` by a unit of work that erased personal data: Storage.unit runs
 Storage.after_erasure once it is committed."""
@@ -295,7 +297,7 @@ class Repository:
         rows = [
             {
                 "channel": channel, "address": address, "body": body, "status": "queued", "attempts": 0, "due_at": now,
-                "claimed_by": "inbox", "claimed_until": now + lease, "created_at": now,
+                "claimed_by": REPLIES_CLAIM, "claimed_until": now + lease, "created_at": now,
             }
             for body in bodies
         ]
@@ -315,14 +317,32 @@ class Repository:
         )
 
     async def release_every_outbox_claim(self) -> int:
-        """At start on SQLite, where one process runs: a claim still there is a killed process's."""
+        """At start on SQLite, where one process runs: a claim still there is a killed process's.
+
+        Not the replies to messages from the inbox: the inbox worker sends those itself, before
+        anything else (`leftover_replies`), so that they come before the replies to later messages.
+        """
         result = await self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.status == "queued", OutboxMessage.claimed_until.is_not(None))
+            .where(OutboxMessage.status == "queued", OutboxMessage.claimed_until.is_not(None), OutboxMessage.claimed_by != REPLIES_CLAIM)
             .values(claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def leftover_replies(self, now: datetime, lease: timedelta, every: bool) -> list[tuple[int, str, str, dict]]:
+        """Replies a killed process had stored and not sent: claimed again for `lease`; (id, channel, address, body), oldest first.
+
+        `every`: all of them (SQLite, one process); otherwise those whose claim has run out.
+        """
+        table = OutboxMessage.__table__
+        left = and_(table.c.claimed_by == REPLIES_CLAIM, table.c.status == "queued")
+        if not every:
+            left = and_(left, table.c.claimed_until < now)
+        result = await self.session.execute(
+            update(table).where(left).values(claimed_until=now + lease).returning(table.c.id, table.c.channel, table.c.address, table.c.body)
+        )
+        return sorted((tuple(row) for row in result), key=lambda row: row[0])  # type: ignore[misc]
 
     async def outbox_message(self, message_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, message_id)
@@ -421,12 +441,33 @@ class Storage:
         raised, for the caller to apologise. An error of the statements or the data, such as
         an IntegrityError, is raised at once.
         """
+
+
+        async def run() -> T:
+            async with self.unit() as repo:
+                return await work(repo)
+
+        return await self._retrying(run, retry_for)
+
+    async def forget_sent(self, outbox_ids: list[int]) -> None:
+        """Replies that went out, deleted at once in a transaction of their own (bot/inbox/replies.py).
+
+        Without an ORM session, which would cost more than the DELETE: this runs for every reply.
+        Retried as `transaction` is.
+        """
+
+        async def run() -> None:
+            async with self.engine.begin() as connection:
+                await connection.execute(_DELETE_OUTBOX, {"ids": outbox_ids})
+
+        await self._retrying(run, None)
+
+    async def _retrying(self, run: Callable[[], Awaitable[T]], retry_for: float | None) -> T:
         deadline = time.monotonic() + (self.retry_for if retry_for is None else retry_for)
         failures = 0
         while True:
             try:
-                async with self.unit() as repo:
-                    result = await work(repo)
+                result = await run()
             except Exception as error:
                 if not transient(error) or time.monotonic() >= deadline:
                     raise
