@@ -18,9 +18,8 @@ from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 
-from nlu.language import ARABIC_SCRIPT_SHARE
 from nlu.linear import LinearModel, TrainedNLU, Vocabulary
-from nlu.text import arabic_share, classifier_text, normalise
+from nlu.text import ARABIC_SCRIPT_SHARE, arabic_share, classifier_text, normalise
 
 
 def fit(examples: Iterable[tuple[str, str, str]]) -> TrainedNLU:

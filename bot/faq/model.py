@@ -22,6 +22,11 @@ Texts = dict[str, str]
 """Text by language code."""
 
 
+def available(texts: Texts, lang: str) -> str:
+    """`lang`, except LATIN_ARABIC where there is no Latin-letter text: then Arabic script."""
+    return "ar" if lang == LATIN_ARABIC and not texts.get(lang) else lang
+
+
 @dataclass(frozen=True)
 class Fact:
     name: str
@@ -38,8 +43,7 @@ class Fact:
 
     def text(self, lang: str) -> str:
         texts = self.value or self.until_filled
-        if lang == LATIN_ARABIC and not texts.get(lang):
-            lang = "ar"
+        lang = available(texts, lang)
         return texts.get(lang) or texts.get("*") or texts.get(FALLBACK_LANGUAGE, "")
 
 
@@ -124,8 +128,7 @@ class Faq:
 
     def text(self, texts: Texts, lang: str) -> str:
         """The text in `lang` (or LATIN_ARABIC), falling back to Arabic script, then French."""
-        if lang == LATIN_ARABIC and not texts.get(lang):
-            lang = "ar"
+        lang = available(texts, lang)
         chosen = lang if texts.get(lang) else FALLBACK_LANGUAGE
         return self.fill(texts.get(chosen, "").strip(), chosen)
 
