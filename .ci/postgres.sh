@@ -3,7 +3,9 @@
 # Installs the distribution's server first when the machine has none.
 set -euo pipefail
 
-port="${PGPORT_TEST:-54329}"
+# Below the kernel's ephemeral range (32768-60999 here): a port there can be held, unseen by the
+# check below, as the local end of some client's connection, and the server then fails to bind.
+port="${PGPORT_TEST:-25432}"
 while (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$bindir" ] || [ ! -x "$bindir/postgres" ]; then
