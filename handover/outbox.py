@@ -24,6 +24,8 @@ MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=60)
 BATCH = 20
 TOPIC_NOT_OPEN_YET = 2.0
+ERASE_WHEN_DONE = "erase_when_done"
+"""A body's key: the row is deleted once sent or given up (the replies to a person's message, bot/inbox/replies.py)."""
 
 
 class Outbox:
@@ -184,6 +186,9 @@ class Outbox:
         async with self.storage.unit() as repo:
             stored = await repo.outbox_message(row.id)
             if stored is None:  # erased meanwhile (/forget)
+                return
+            if status in ("sent", "failed") and stored.body.get(ERASE_WHEN_DONE):
+                await repo.delete_outbox([stored.id])  # a reply to a person's message: its text is not kept
                 return
             stored.status = status
             stored.attempts += 1 if count_attempt else 0
