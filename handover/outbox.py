@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.messages import Delivered, DeliveryResult, OutsideWindow, PersonSender, RetryLater, Undeliverable, reply_from_body
 from bot.storage import Storage
-from bot.storage.models import OutboxMessage
+from bot.storage.models import ERASE_WHEN_DONE, OutboxMessage
 from handover.staff import StaffRoom
 
 log = logging.getLogger(__name__)
@@ -24,8 +24,6 @@ MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=60)
 BATCH = 20
 TOPIC_NOT_OPEN_YET = 2.0
-ERASE_WHEN_DONE = "erase_when_done"
-"""A body's key: the row is deleted once sent or given up (the replies to a person's message, bot/inbox/replies.py)."""
 
 
 class Outbox:
@@ -106,7 +104,9 @@ class Outbox:
     async def _apply(self, row: OutboxMessage, result: DeliveryResult, sender: PersonSender) -> None:
         match result:
             case Delivered(message_id=message_id):
+                self.storage.journal.record([row.id])
                 await self._finish(row, "sent", platform_message_id=message_id)
+                self.storage.journal.settled(1)
             case RetryLater(seconds=seconds) if row.attempts + 1 < MAX_ATTEMPTS:
                 await self._finish(row, "queued", retry_in=seconds)
             case RetryLater():
@@ -162,7 +162,9 @@ class Outbox:
             else:
                 await self._finish(row, "failed", error="staff_room")
             return
+        self.storage.journal.record([row.id])
         await self._finish(row, "sent")
+        self.storage.journal.settled(1)
 
     async def _give_up(self, row: OutboxMessage, reason: str) -> None:
         await self._finish(row, "failed", error=reason)

@@ -12,6 +12,8 @@ from bot.engine.conversation import Engine
 from bot.inbox import worker as inbox_worker
 from bot.logs import PrivacyFilter
 from bot.storage import Storage, connect, upgrade
+from bot.storage import journal as journal_module
+from bot.storage.journal import SentJournal
 from bot.storage.models import InboxItem, OutboxMessage
 from fakes.running import bot_settings, running_bot
 from fakes.telegram_api import Person
@@ -251,3 +253,45 @@ async def test_replies_stored_but_not_sent_when_the_bot_was_killed_go_out_at_the
             left = list(await repo.session.scalars(select(OutboxMessage)))
     assert bot_api.texts(AMINA.id) == ["première", "seconde"]
     assert left == []
+
+
+async def test_a_reply_the_journal_says_went_out_before_the_kill_is_not_sent_again(bot_api, tmp_path, faq, nlu):
+    """Killed between Telegram's answer and the DELETE's commit: the journal, written first, knows."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+    journal_path = tmp_path / "bot.sqlite3-sent"
+    storage = Storage(connect(database_url), journal=SentJournal(journal_path))
+    await upgrade(storage.engine)
+    async with storage.unit() as repo:
+        first, _second = await repo.enqueue_replies(
+            "telegram", str(AMINA.id), [{"text": "première", "lang": "fr", "erase_when_done": True}, {"text": "seconde", "lang": "fr", "erase_when_done": True}],
+            datetime.now(UTC), timedelta(minutes=5),
+        )
+    storage.journal.record([first])
+    await storage.close()
+    async with running_bot(bot_api, bot_settings(bot_api, database_url), (faq, nlu)) as app:
+        await bot_api.wait_sent(AMINA.id, 1)
+        await bot_api.settle()
+        async with app.storage.unit() as repo:
+            left = list(await repo.session.scalars(select(OutboxMessage)))
+    assert bot_api.texts(AMINA.id) == ["seconde"]
+    assert left == []
+    assert journal_path.read_bytes() == b""
+
+
+def test_the_journal_reads_the_ids_written_and_leaves_a_line_cut_by_a_kill(tmp_path):
+    journal = SentJournal(tmp_path / "sent")
+    journal.record([7, 3])
+    journal.close()
+    with (tmp_path / "sent").open("ab") as file:
+        file.write(b"12")  # the kill came in the middle of a write: no newline
+    assert SentJournal(tmp_path / "sent").read() == [3, 7]
+
+
+def test_the_journal_is_emptied_once_every_id_in_it_is_settled_in_the_database(tmp_path, monkeypatch):
+    monkeypatch.setattr(journal_module, "EMPTIED_PAST", 10)
+    journal = SentJournal(tmp_path / "sent")
+    journal.record([1001, 1002, 1003])
+    journal.settled(2)
+    assert journal.read() == [1001, 1002, 1003]  # one DELETE is not committed yet
+    journal.settled(1)
+    assert journal.read() == []

@@ -27,7 +27,8 @@ from bot.messages import PersonSender, Reply, StoredReply, reply_from_body, repl
 from bot.storage import Repository, Storage
 from bot.storage.database import error_name, transient
 from bot.storage.inbox_queries import Claimed
-from handover.outbox import ERASE_WHEN_DONE, STAFF
+from bot.storage.models import ERASE_WHEN_DONE
+from handover.outbox import STAFF
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ class InboxWorker:
     async def run(self) -> None:
         """Until stop(); then the rows in hand are finished (`drain`)."""
         sqlite = self.storage.engine.dialect.name == "sqlite"
+        await self._settle_journal()
         if sqlite:
             await self._release_dead_claims()
         await self._send_leftover_replies(every=sqlite)
@@ -160,6 +162,16 @@ class InboxWorker:
     async def drain(self) -> None:
         while self._in_hand:
             await asyncio.gather(*self._in_hand.values(), return_exceptions=True)
+
+    async def _settle_journal(self) -> None:
+        """What a killed process had sent and not noted as sent in the database: noted now, not sent again."""
+        try:
+            settled = await self.storage.settle_journal(self.clock())
+        except Exception as error:
+            log.warning("The journal of sent replies could not be read (%s); some may go out twice.", error_name(error))
+            return
+        if settled:
+            log.info("%d reply(ies) a previous run had sent are noted as sent.", settled)
 
     async def _release_dead_claims(self) -> None:
         """SQLite has one bot process: what a previous, killed one had claimed is free again."""

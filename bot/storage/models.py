@@ -91,6 +91,8 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
+    """An id is never given twice: the sent journal names rows by id (bot/storage/journal.py)."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -111,6 +113,10 @@ class OutboxMessage(Base):
     """The platform's id of the sent message, to match a later delivery status (WhatsApp)."""
     error: Mapped[str | None] = mapped_column(String(64))
     """A short code (blocked, invalid, window...), never message text."""
+
+
+ERASE_WHEN_DONE = "erase_when_done"
+"""An outbox body's key: the row is deleted once sent or given up (the replies to a person's message, bot/inbox/replies.py)."""
 
 
 class Announcement(Base):

@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.storage.database import RETRY_FOR, error_name, retry_after, sessions, transient
 from bot.storage.inbox_queries import InboxQueries
+from bot.storage.journal import SentJournal
 from bot.storage.models import (
+    ERASE_WHEN_DONE,
     Announcement,
     AppSecret,
     Event,
@@ -344,6 +346,17 @@ class Repository:
         )
         return sorted((tuple(row) for row in result), key=lambda row: row[0])  # type: ignore[misc]
 
+    async def settle_sent(self, message_ids: list[int], now: datetime) -> int:
+        """Rows the sent journal names (bot/storage/journal.py): gone out before a crash, so done as if it had
+        not happened: a reply deleted, any other row marked sent. Returns how many were still to settle."""
+        rows = (await self.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "queued"))).all()
+        for row in rows:
+            if row.body.get(ERASE_WHEN_DONE):
+                await self.session.delete(row)
+                continue
+            row.status, row.sent_at, row.claimed_by, row.claimed_until = "sent", now, None, None
+        return len(rows)
+
     async def outbox_message(self, message_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, message_id)
 
@@ -411,10 +424,12 @@ class Repository:
 
 
 class Storage:
-    def __init__(self, engine: AsyncEngine, retry_for: float = RETRY_FOR):
-        """`retry_for`: seconds `transaction` tries again while the database is unreachable (tests make it short)."""
+    def __init__(self, engine: AsyncEngine, retry_for: float = RETRY_FOR, journal: SentJournal | None = None):
+        """`retry_for`: seconds `transaction` tries again while the database is unreachable (tests make it short).
+        `journal`: where sent outbox rows are noted before the database knows (None: nowhere, for a database in memory)."""
         self.engine = engine
         self.retry_for = retry_for
+        self.journal = journal or SentJournal(None)
         self._sessions = sessions(engine)
 
     @asynccontextmanager
@@ -450,17 +465,28 @@ class Storage:
         return await self._retrying(run, retry_for)
 
     async def forget_sent(self, outbox_ids: list[int]) -> None:
-        """Replies that went out, deleted at once in a transaction of their own (bot/inbox/replies.py).
+        """Replies that went out: in the sent journal at once, then deleted in a transaction of their own (bot/inbox/replies.py).
 
         Without an ORM session, which would cost more than the DELETE: this runs for every reply.
         Retried as `transaction` is.
         """
+        self.journal.record(outbox_ids)
 
         async def run() -> None:
             async with self.engine.begin() as connection:
                 await connection.execute(_DELETE_OUTBOX, {"ids": outbox_ids})
 
         await self._retrying(run, None)
+        self.journal.settled(len(outbox_ids))
+
+    async def settle_journal(self, now: datetime) -> int:
+        """At start: what a killed process had sent and not yet noted in the database is noted now, and the journal emptied."""
+        sent = self.journal.read()
+        if not sent:
+            return 0
+        settled = await self.transaction(lambda repo: repo.settle_sent(sent, now))
+        self.journal.empty()
+        return settled
 
     async def _retrying(self, run: Callable[[], Awaitable[T]], retry_for: float | None) -> T:
         deadline = time.monotonic() + (self.retry_for if retry_for is None else retry_for)
@@ -499,4 +525,5 @@ class Storage:
             log.warning("The write-ahead log could not be emptied after an erasure (%s).", error_name(error))
 
     async def close(self) -> None:
+        self.journal.close()
         await self.engine.dispose()

@@ -1,0 +1,67 @@
+"""The outbox rows a platform has taken, written down the instant it took them.
+
+A reply leaves the outbox once sent: its row is deleted, or marked sent. Between the platform's
+answer and the commit of that change, a process killed with SIGKILL leaves the row as it was, and
+the next start sends the reply a second time. That moment lasts as long as the transaction waits
+for a connection: on SQLite every transaction of the process waits for its one connection, on
+PostgreSQL for one of the pool's, and under a burst that is tens of milliseconds, in which several
+replies can be caught. Written here first, with one write() to a file whose bytes the kernel keeps
+when the process dies, it lasts a system call. At the next start the ids in the file are taken as
+sent (`Storage.settle_journal`), then the file is emptied; it is emptied during a run too, whenever
+every id in it has been settled in the database.
+
+Not fsync'ed: a power cut that loses the last writes sends those replies again, which is the
+safe side (sent twice, never lost).
+"""
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+EMPTIED_PAST = 64 * 1024
+"""Bytes after which the file is emptied as soon as no id in it waits for the database (some 8,000 replies)."""
+
+
+class SentJournal:
+    """`path` None: a journal that keeps nothing, for a database in memory, which a kill loses anyway."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600) if path is not None else None
+        self._unsettled = 0
+
+    def record(self, ids: Iterable[int]) -> None:
+        """The platform took these rows' messages: called before anything else is awaited."""
+        line = "".join(f"{outbox_id}\n" for outbox_id in ids).encode()
+        if not line or self._fd is None:
+            return
+        os.write(self._fd, line)
+        self._unsettled += line.count(b"\n")
+
+    def settled(self, count: int) -> None:
+        """That many recorded rows are now sent in the database too (committed)."""
+        self._unsettled = max(0, self._unsettled - count)
+        if self._fd is not None and self._unsettled == 0 and os.fstat(self._fd).st_size > EMPTIED_PAST:
+            os.ftruncate(self._fd, 0)
+
+    def read(self) -> list[int]:
+        """The ids recorded since the file was last emptied (a line cut by a kill is left out)."""
+        if self.path is None:
+            return []
+        with self.path.open("rb") as file:
+            *lines, _cut = file.read().split(b"\n")  # what follows the last newline is a line the kill cut short
+        return sorted({int(line) for line in lines if line.isdigit()})
+
+    def empty(self) -> None:
+        """Once the ids read are settled in the database."""
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+        self._unsettled = 0
+
+    def close(self) -> None:
+        """At a stop: empty when every id is settled, so that a clean stop leaves nothing to read at the next start."""
+        if self._fd is not None:
+            if self._unsettled == 0:
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)
+            self._fd = None
