@@ -18,7 +18,7 @@ from bot.storage import Repository, Storage
 from bot.storage.models import HandoverRequest, User
 from handover.queue import URGENT_INTENTS, priority_for, raises, reason_for
 from handover.desk import Desk
-from handover.outbox import ERASE_WHEN_DONE
+from bot.storage.models import ERASE_WHEN_DONE
 from handover.schedule import Schedule, describe
 from nlu.context import ACK, COST, NO, WHERE
 from nlu.intents import HUMAN_REQUEST
@@ -203,6 +203,8 @@ class Engine:
             if parse.route != "handover":
                 turn.route = "fallback"
                 self._languages_spoken(turn)
+                if parse.crisis_hint is not None:
+                    self._ask_if_safe(turn, parse.crisis_hint)
                 return
         if parse.crisis_hint is not None and parse.route == "fallback":
             self._ask_if_safe(turn, parse.crisis_hint)
