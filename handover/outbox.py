@@ -87,6 +87,9 @@ class Outbox:
             await self._finish(row, "queued", count_attempt=False)
 
     async def _deliver(self, row: OutboxMessage) -> None:
+        if self.storage.journal.holds(row.id):  # sent by this process a moment ago, its deletion not yet committed
+            await self._finish(row, "sent")
+            return
         if row.channel == STAFF:
             await self._deliver_to_staff(row)
             return
@@ -106,7 +109,7 @@ class Outbox:
             case Delivered(message_id=message_id):
                 self.storage.journal.record([row.id])
                 await self._finish(row, "sent", platform_message_id=message_id)
-                self.storage.journal.settled(1)
+                self.storage.journal.settled([row.id])
             case RetryLater(seconds=seconds) if row.attempts + 1 < MAX_ATTEMPTS:
                 await self._finish(row, "queued", retry_in=seconds)
             case RetryLater():
@@ -164,7 +167,7 @@ class Outbox:
             return
         self.storage.journal.record([row.id])
         await self._finish(row, "sent")
-        self.storage.journal.settled(1)
+        self.storage.journal.settled([row.id])
 
     async def _give_up(self, row: OutboxMessage, reason: str) -> None:
         await self._finish(row, "failed", error=reason)

@@ -291,7 +291,7 @@ def test_the_journal_is_emptied_once_every_id_in_it_is_settled_in_the_database(t
     monkeypatch.setattr(journal_module, "EMPTIED_PAST", 10)
     journal = SentJournal(tmp_path / "sent")
     journal.record([1001, 1002, 1003])
-    journal.settled(2)
+    journal.settled([1001, 1002])
     assert journal.read() == [1001, 1002, 1003]  # one DELETE is not committed yet
-    journal.settled(1)
+    journal.settled([1003])
     assert journal.read() == []

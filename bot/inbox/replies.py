@@ -1,8 +1,8 @@
 """Sending the replies of a message from the inbox, which are already in the outbox.
 
-They go out in order, each deleted from the outbox as soon as the platform took it: a crash in
-between sends that one reply again at the next start, so the window is a millisecond or so (not
-the seconds a reply can wait in Telegram's rate limiter before the next one). What the platform
+They go out in order, each written to the sent journal as soon as the platform took it and
+deleted from the outbox a moment later (bot/storage/journal.py): a crash in between does not
+send it again. What the platform
 cannot take now goes to the outbox's own worker, with what follows it; what it refuses for good
 is dropped.
 """
@@ -35,10 +35,7 @@ async def deliver_stored(storage: Storage, sender: PersonSender, address: str, s
             log.warning("Sending a reply failed (%s); the outbox will try again.", error_name(error))
             result = RetryLater(5)
         if isinstance(result, Delivered):
-            try:
-                await storage.forget_sent([item.outbox_id])
-            except Exception as error:  # the database is away: the claim runs out, and the outbox sends it again
-                log.warning("A sent reply could not be noted (%s).", error_name(error))
+            storage.forget_sent([item.outbox_id])
             continue
         rest = [reply.outbox_id for reply in stored[index:]]
         if isinstance(result, Undeliverable):

@@ -28,20 +28,23 @@ class SentJournal:
     def __init__(self, path: Path | None):
         self.path = path
         self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600) if path is not None else None
-        self._unsettled = 0
+        self._unsettled: set[int] = set()
 
     def record(self, ids: Iterable[int]) -> None:
         """The platform took these rows' messages: called before anything else is awaited."""
-        line = "".join(f"{outbox_id}\n" for outbox_id in ids).encode()
-        if not line or self._fd is None:
-            return
-        os.write(self._fd, line)
-        self._unsettled += line.count(b"\n")
+        ids = list(ids)
+        self._unsettled.update(ids)
+        if ids and self._fd is not None:
+            os.write(self._fd, "".join(f"{outbox_id}\n" for outbox_id in ids).encode())
 
-    def settled(self, count: int) -> None:
-        """That many recorded rows are now sent in the database too (committed)."""
-        self._unsettled = max(0, self._unsettled - count)
-        if self._fd is not None and self._unsettled == 0 and os.fstat(self._fd).st_size > EMPTIED_PAST:
+    def holds(self, outbox_id: int) -> bool:
+        """Sent, and not yet noted in the database: the outbox must not send it again meanwhile."""
+        return outbox_id in self._unsettled
+
+    def settled(self, ids: Iterable[int]) -> None:
+        """These recorded rows are now sent in the database too (committed)."""
+        self._unsettled.difference_update(ids)
+        if self._fd is not None and not self._unsettled and os.fstat(self._fd).st_size > EMPTIED_PAST:
             os.ftruncate(self._fd, 0)
 
     def read(self) -> list[int]:
@@ -56,12 +59,12 @@ class SentJournal:
         """Once the ids read are settled in the database."""
         if self._fd is not None:
             os.ftruncate(self._fd, 0)
-        self._unsettled = 0
+        self._unsettled.clear()
 
     def close(self) -> None:
         """At a stop: empty when every id is settled, so that a clean stop leaves nothing to read at the next start."""
         if self._fd is not None:
-            if self._unsettled == 0:
+            if not self._unsettled:
                 os.ftruncate(self._fd, 0)
             os.close(self._fd)
             self._fd = None

@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -70,6 +71,8 @@ _REPLIES = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.i
 _DELETE_OUTBOX = delete(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id.in_(bindparam("ids", expanding=True)))
 REPLIES_CLAIM = "inbox"
 """The claim on the replies to a message from the inbox, until the process that handled it has sent them."""
+SENT_DELETED_AFTER = 0.05
+"""Seconds a sent reply stays in the outbox, to be deleted with the others sent meanwhile: one transaction for many."""
 _ERASED = "erased"
 """Noted in a session's `info` by a unit of work that erased personal data: Storage.unit runs
 Storage.after_erasure once it is committed."""
@@ -431,6 +434,8 @@ class Storage:
         self.retry_for = retry_for
         self.journal = journal or SentJournal(None)
         self._sessions = sessions(engine)
+        self._sent: list[int] = []
+        self._deleting: asyncio.Task | None = None
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Repository]:
@@ -464,20 +469,35 @@ class Storage:
 
         return await self._retrying(run, retry_for)
 
-    async def forget_sent(self, outbox_ids: list[int]) -> None:
-        """Replies that went out: in the sent journal at once, then deleted in a transaction of their own (bot/inbox/replies.py).
-
-        Without an ORM session, which would cost more than the DELETE: this runs for every reply.
-        Retried as `transaction` is.
-        """
+    def forget_sent(self, outbox_ids: list[int]) -> None:
+        """Replies that went out: in the sent journal at once, deleted from the outbox a moment later, with the others
+        sent meanwhile, in one transaction (bot/inbox/replies.py: this runs for every reply)."""
         self.journal.record(outbox_ids)
+        self._sent.extend(outbox_ids)
+        if self._deleting is None:
+            self._deleting = asyncio.create_task(self._delete_sent(SENT_DELETED_AFTER))
 
-        async def run() -> None:
-            async with self.engine.begin() as connection:
-                await connection.execute(_DELETE_OUTBOX, {"ids": outbox_ids})
+    async def _delete_sent(self, after: float) -> None:
+        """If the database stays away, the ids wait for the next reply sent, and the journal keeps them: the next start
+        deletes them if this process does not."""
+        await asyncio.sleep(after)
+        try:
+            while self._sent:
+                ids, self._sent = self._sent, []
+                try:
+                    await self._retrying(partial(self._delete_outbox, ids), None)
+                except Exception as error:
+                    self._sent = ids + self._sent
+                    log.warning("Sent replies could not be deleted from the outbox (%s); the journal keeps them.", error_name(error))
+                    return
+                self.journal.settled(ids)
+        finally:
+            self._deleting = None
 
-        await self._retrying(run, None)
-        self.journal.settled(len(outbox_ids))
+    async def _delete_outbox(self, ids: list[int]) -> None:
+        """Without an ORM session, which would cost more than the DELETE."""
+        async with self.engine.begin() as connection:
+            await connection.execute(_DELETE_OUTBOX, {"ids": ids})
 
     async def settle_journal(self, now: datetime) -> int:
         """At start: what a killed process had sent and not yet noted in the database is noted now, and the journal emptied."""
@@ -525,5 +545,8 @@ class Storage:
             log.warning("The write-ahead log could not be emptied after an erasure (%s).", error_name(error))
 
     async def close(self) -> None:
+        if self._deleting is not None:
+            await self._deleting
+        await self._delete_sent(0)
         self.journal.close()
         await self.engine.dispose()
