@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.messages import Delivered, DeliveryResult, OutsideWindow, PersonSender, RetryLater, Undeliverable, reply_from_body
 from bot.storage import Storage
+from bot.storage.journal import sending
 from bot.storage.models import ERASE_WHEN_DONE, OutboxMessage
 from handover.staff import StaffRoom
 
@@ -98,7 +99,8 @@ class Outbox:
             await self._finish(row, "failed", error="no_sender")
             return
         try:
-            result: DeliveryResult = await sender.send(row.address, reply_from_body(row.body))
+            with sending(row.id):
+                result: DeliveryResult = await sender.send(row.address, reply_from_body(row.body))
         except Exception as error:
             log.warning("Sending on %s failed with %s; will retry.", row.channel, type(error).__name__)
             result = RetryLater(30)

@@ -133,11 +133,25 @@ async def inbox_rows(app) -> list[InboxItem]:
     return await rows(app.storage)
 
 
+async def all_handled(app, timeout: float = 20) -> None:
+    """Every stored update handled and every reply out of the outbox: a quiet Bot API alone does not say so on a busy machine."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        async with app.storage.unit() as repo:
+            queued = await repo.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "queued"))
+            left = await repo.inbox.pending() + len(list(queued))
+        if not left:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError("updates or replies still waiting")
+
+
 async def test_polling_stores_each_update_before_confirming_it_and_answers_from_the_inbox(bot_api, database_url, faq, nlu):
     async with running_bot(bot_api, bot_settings(bot_api, database_url), (faq, nlu)) as app:
         bot_api.message(AMINA, "/start")
         bot_api.message(AMINA, "c koi la prep")
-        await bot_api.settle()
+        await bot_api.wait_sent(AMINA.id, 1)
+        await all_handled(app)
         stored = await inbox_rows(app)
         async with app.storage.unit() as repo:
             outbox = list(await repo.session.scalars(select(OutboxMessage)))
@@ -163,6 +177,7 @@ async def test_an_unreadable_update_is_set_aside_the_staff_told_once_and_the_res
         bot_api.message(AMINA, "/start")
         bot_api.message(LUCIA, "/start")
         await bot_api.settle(quiet=1.0)
+        await all_handled(app)
         stored = {row.delivery_id: row for row in await inbox_rows(app)}
 
     dead = stored[str(poison)]
@@ -201,7 +216,7 @@ async def test_a_message_whose_handling_keeps_failing_is_set_aside_after_a_few_t
             if len(bot_api.texts(AMINA.id)) >= 2:
                 break
             await asyncio.sleep(0.05)
-        await bot_api.settle()
+        await all_handled(app)
         stored = await inbox_rows(app)
     assert tries == inbox_worker.MAX_TRIES
     assert [(row.status, row.error) for row in stored] == [("dead", "KeyError"), ("done", None)]
@@ -224,11 +239,7 @@ async def test_what_a_stopped_bot_had_stored_is_answered_at_start_in_order(bot_a
     await storage.close()
     since = bot_api.mark()
     async with running_bot(bot_api, settings, (faq, nlu)) as app:
-        for _ in range(200):
-            if not [row for row in await inbox_rows(app) if row.status == "pending"]:
-                break
-            await asyncio.sleep(0.05)
-        await bot_api.settle()
+        await all_handled(app)
     amina = bot_api.texts(AMINA.id, since)
     assert amina[0].startswith("Bonjour et bienvenue") and "/forget" in amina[-1] and len(amina) == 3  # welcome, language picker, privacy
     assert bot_api.texts(LUCIA.id, since)
@@ -248,7 +259,7 @@ async def test_replies_stored_but_not_sent_when_the_bot_was_killed_go_out_at_the
     assert len(ids) == 2
     async with running_bot(bot_api, bot_settings(bot_api, database_url), (faq, nlu)) as app:
         await bot_api.wait_sent(AMINA.id, 2)
-        await bot_api.settle()
+        await all_handled(app)
         async with app.storage.unit() as repo:
             left = list(await repo.session.scalars(select(OutboxMessage)))
     assert bot_api.texts(AMINA.id) == ["première", "seconde"]
@@ -270,7 +281,7 @@ async def test_a_reply_the_journal_says_went_out_before_the_kill_is_not_sent_aga
     await storage.close()
     async with running_bot(bot_api, bot_settings(bot_api, database_url), (faq, nlu)) as app:
         await bot_api.wait_sent(AMINA.id, 1)
-        await bot_api.settle()
+        await all_handled(app)
         async with app.storage.unit() as repo:
             left = list(await repo.session.scalars(select(OutboxMessage)))
     assert bot_api.texts(AMINA.id) == ["seconde"]
@@ -295,3 +306,4 @@ def test_the_journal_is_emptied_once_every_id_in_it_is_settled_in_the_database(t
     assert journal.read() == [1001, 1002, 1003]  # one DELETE is not committed yet
     journal.settled([1003])
     assert journal.read() == []
+

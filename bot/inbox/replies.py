@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from bot.messages import Delivered, DeliveryResult, OutsideWindow, PersonSender, RetryLater, StoredReply, Undeliverable
 from bot.storage import Repository, Storage
 from bot.storage.database import error_name
+from bot.storage.journal import sending
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ async def deliver_stored(storage: Storage, sender: PersonSender, address: str, s
     due = clock()
     for index, item in enumerate(stored):
         try:
-            result: DeliveryResult = await sender.send(address, item.reply)
+            with sending(item.outbox_id):
+                result: DeliveryResult = await sender.send(address, item.reply)
         except Exception as error:
             log.warning("Sending a reply failed (%s); the outbox will try again.", error_name(error))
             result = RetryLater(5)
