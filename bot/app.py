@@ -13,6 +13,7 @@ from bot.faq.watch import watch
 from bot.i18n import Catalogs
 from bot.settings import Settings, require_rasa_token
 from bot.storage import Storage, connect, open_connections, upgrade
+from bot.storage.journal import SentJournal
 from bot.messages import PersonSender
 from handover import jobs
 from handover.desk import Desk
@@ -137,7 +138,7 @@ async def start(settings: Settings, knowledge: tuple[Faq, EmbeddedNLU] | None = 
     """`knowledge`: an FAQ and NLU already loaded, so that tests train theirs once per run."""
     faq, nlu = knowledge or load_knowledge(settings)
     rasa = RasaConnection(str(settings.rasa_url), require_rasa_token(settings)) if settings.nlu_backend == "rasa" else None
-    storage = Storage(connect(settings.database_url))
+    storage = Storage(connect(settings.database_url), journal=SentJournal(settings.sent_journal_path))
     await upgrade(storage.engine)
     await open_connections(storage.engine)
     if settings.pseudonym_secret is not None:

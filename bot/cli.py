@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from bot import logs
 from bot.faq.loader import FaqInvalid, load_faq
 from bot.settings import Settings, SettingsError, load_settings
 from handover.schedule import ScheduleInvalid
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        logs.install()
         return args.command(settings, args)
     except SettingsError as error:
         print(f"outreach-bot: {error}", file=sys.stderr)

@@ -27,6 +27,8 @@ class InboundMessage:
     delivery_id: str | None = None
     """The platform's id for this delivery (Telegram's update_id, WhatsApp's message id): a
     message delivered twice is handled once, even by two bot processes."""
+    inbox_id: int | None = None
+    """The inbox row it came from (bot/inbox/): marked handled in the transaction that handles it."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,14 @@ class Reply:
     quick_replies: tuple[QuickReply, ...] = ()
     discreet: bool = False
     """Health, drug or violence content: channels protect it from forwarding and saving."""
+
+
+@dataclass(frozen=True)
+class StoredReply:
+    """A reply to a message from the inbox, already in the outbox (row `outbox_id`) when the channel gets it."""
+
+    outbox_id: int
+    reply: Reply
 
 
 @dataclass(frozen=True)

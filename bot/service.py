@@ -18,13 +18,18 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.app import App, settle_memory, start
+from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import ALLOWED_UPDATES, publish_commands
+from bot.channels.telegram_inbox import Store, TelegramInbox, inbox_items, poll
 from bot.channels.telegram_app import bot_api_urls, build_application
 from bot.channels.telegram_staff import TelegramSender, TelegramStaffRoom, register_staff_group
+from bot.channels.whatsapp import CHANNEL as WHATSAPP
 from bot.channels.whatsapp import WhatsAppChannel
+from bot.inbox.worker import CONCURRENCY, SQLITE_CONCURRENCY, InboxHandler, InboxWorker
 from bot.messages import PersonSender
 from bot.settings import Settings, SettingsError, require_telegram_token
 from bot.web import create_web_app, listen, web_server
+from handover.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +72,24 @@ async def serve(settings: Settings, app: App, stop: asyncio.Event) -> None:
     routes = whatsapp.routes() if whatsapp is not None else []
     try:
         async with application:
-            start_staff_side(settings, app, application, whatsapp)
+            outbox = start_staff_side(settings, app, application, whatsapp)
+            inbox = start_inbox(settings, app, application, whatsapp, outbox)
+            working = asyncio.create_task(inbox.run())
             try:
                 await publish_commands(application.bot, app.engine.catalogs)
+
+                async def store_updates(updates: list) -> None:
+                    await inbox.store(inbox_items(updates, app.engine.pseudonym_of))
+
                 if settings.webhook_url is None:
                     async with _serving(create_web_app(application, None, routes), listening):
-                        await _poll(application, stop)
+                        await _poll(application, store_updates, stop)
                 else:
                     assert listening is not None
-                    await _serve_webhook(settings, application, listening, stop, routes)
+                    await _serve_webhook(settings, application, listening, stop, routes, store_updates)
             finally:
+                inbox.stop()
+                await working
                 await app.stop_handover()
     except InvalidToken:
         raise SettingsError("The setting TELEGRAM_BOT_TOKEN is wrong: the Bot API refused it.") from None
@@ -92,7 +105,21 @@ async def serve(settings: Settings, app: App, stop: asyncio.Event) -> None:
             await whatsapp.aclose()
 
 
-def start_staff_side(settings: Settings, app: App, application: Application, whatsapp: WhatsAppChannel | None) -> None:
+def start_inbox(settings: Settings, app: App, application: Application, whatsapp: WhatsAppChannel | None, outbox: Outbox) -> InboxWorker:
+    """The worker that handles what the channels stored: Telegram's updates, WhatsApp's messages."""
+    handlers: dict[str, InboxHandler] = {TELEGRAM: TelegramInbox(application)}
+    inbox = InboxWorker(
+        app.storage, handlers, app.engine.catalogs, app.engine.clock, settings.staff_language,
+        tell_staff=settings.staff_chat_id is not None, on_queued=outbox.wake,
+        concurrency=SQLITE_CONCURRENCY if app.storage.engine.dialect.name == "sqlite" else CONCURRENCY,
+    )
+    if whatsapp is not None:
+        handlers[WHATSAPP] = whatsapp
+        whatsapp.inbox = inbox
+    return inbox
+
+
+def start_staff_side(settings: Settings, app: App, application: Application, whatsapp: WhatsAppChannel | None) -> Outbox:
     """The outbox reaches people on every channel; the staff group follows each handover.
 
     The outbox runs even without a staff group: staff replies aside, it also delivers what a
@@ -109,16 +136,19 @@ def start_staff_side(settings: Settings, app: App, application: Application, wha
         register_staff_group(application, settings.staff_chat_id, app.engine.desk)
     else:
         log.warning("No STAFF_CHAT_ID: handovers wait in the database (outreach-bot handover queue lists them).")
+    return outbox
 
 
-async def _poll(application: Application, stop: asyncio.Event) -> None:
-    """Long polling; updates that waited while the bot was stopped are answered, not dropped."""
-    assert application.updater is not None
-    await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+async def _poll(application: Application, store: Store, stop: asyncio.Event) -> None:
+    """Long polling that confirms an update only once it is stored (bot/channels/telegram_inbox.py).
+
+    Updates that waited while the bot was stopped are answered, not dropped; so are those stored
+    but not yet handled when it stopped or was killed.
+    """
+    await application.bot.delete_webhook(drop_pending_updates=False)
     await application.start()
     log.info("The bot @%s is running (long polling).", application.bot.username)
-    await stop.wait()
-    await application.updater.stop()
+    await poll(application.bot, store, stop)
     await application.stop()
 
 
@@ -141,12 +171,17 @@ async def _serving(web_app: Starlette, listening: socket.socket | None) -> Async
 
 
 async def _serve_webhook(
-    settings: Settings, application: Application, listening: socket.socket, stop: asyncio.Event, routes: Sequence[BaseRoute] = ()
+    settings: Settings,
+    application: Application,
+    listening: socket.socket,
+    stop: asyncio.Event,
+    routes: Sequence[BaseRoute] = (),
+    store: Store | None = None,
 ) -> None:
     """The web server starts before Telegram is told where to post, and stops before the updates in hand are finished."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
-    server = web_server(create_web_app(application, secret, routes))
+    server = web_server(create_web_app(application, secret, routes, store))
     serving = asyncio.create_task(server.serve(sockets=[listening]))
     try:
         await application.bot.set_webhook(str(settings.webhook_url), secret_token=secret, allowed_updates=ALLOWED_UPDATES)

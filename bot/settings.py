@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy import make_url
 
 from bot.faq.model import LANGUAGES
 from handover.staff import parse_staff_ids
@@ -44,6 +45,9 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
     database_url: str = DEFAULT_DATABASE_URL
+    sent_journal: Path | None = None
+    """Where the replies a platform took are noted the instant it does (bot/storage/journal.py); unset:
+    beside the SQLite database file, or `outreach-bot-sent` in the working directory with PostgreSQL."""
     nlu_backend: Literal["embedded", "rasa"] = "embedded"
     rasa_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:5005")
     rasa_token: SecretStr | None = None
@@ -76,6 +80,16 @@ class Settings(BaseSettings):
     """The approved template that tells a person an answer waits for them (WhatsApp's 24-hour window)."""
     whatsapp_template_languages: Annotated[dict[str, str], NoDecode] = Field(default=DEFAULT_TEMPLATE_LANGUAGES, validate_default=True)
     """WHATSAPP_TEMPLATE_LANGUAGES=fr:fr,es:es,ar:ar,en:en_US — the template's language code for each language of the bot."""
+
+    @property
+    def sent_journal_path(self) -> Path | None:
+        """None for a SQLite database in memory: a kill loses it, replies and all."""
+        if self.sent_journal is not None:
+            return self.sent_journal
+        if not self.database_url.startswith("sqlite"):
+            return Path("outreach-bot-sent")
+        database = make_url(self.database_url).database
+        return Path(f"{database}-sent") if database and database != ":memory:" else None
 
     @property
     def whatsapp_enabled(self) -> bool:

@@ -2,8 +2,8 @@
 
 WhatsApp's webhook is served here too, beside the Telegram one (its routes come from
 bot/channels/whatsapp.py). The server only
-checks and queues: updates go through the same PTB queue as in polling mode, so they are
-handled the same way (in order per chat, once).
+checks and stores: an update is in the inbox, committed, before Telegram gets its 200, and it
+is handled from there as in polling mode (bot/inbox/: in order per chat, once).
 
 Whatever comes in is bounded before it is trusted: a body is read up to its endpoint's limit and
 no further (`read_body`), a call with a body where none belongs is refused unread
@@ -16,7 +16,7 @@ import json
 import logging
 import re
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeGuard
 
 import uvicorn
@@ -47,8 +47,14 @@ about ten deep; parsing recurses, so anything past this is refused before it is 
 _JSON_STRUCTURE = re.compile(r'[\[\]{}"\\]')
 
 
-def create_web_app(telegram: Application, secret: str | None, routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """`secret`: None when Telegram is polled (the server runs for WhatsApp only); `routes`: other channels' webhooks."""
+def create_web_app(
+    telegram: Application,
+    secret: str | None,
+    routes: Sequence[BaseRoute] = (),
+    store: Callable[[list[dict[str, Any]]], Awaitable[None]] | None = None,
+) -> Starlette:
+    """`secret`: None when Telegram is polled (the server runs for WhatsApp only); `routes`: other channels' webhooks;
+    `store`: the inbox's, which an update is stored with before the 200 (without it, the update goes to PTB's queue)."""
 
     async def healthz(_request: Request) -> Response:
         if telegram.running:
@@ -69,7 +75,14 @@ def create_web_app(telegram: Application, secret: str | None, routes: Sequence[B
         if update is None:
             log.warning("A Telegram webhook call with a malformed update was refused.")
             return PlainTextResponse("malformed update", status_code=400)
-        await telegram.update_queue.put(update)
+        if store is None:
+            await telegram.update_queue.put(update)
+            return Response()
+        try:
+            await store([data])
+        except Exception as error:  # the database stayed away: Telegram sends the update again later
+            log.warning("A Telegram update could not be stored (%s); Telegram will send it again.", type(error).__name__)
+            return PlainTextResponse("try again later", status_code=503)
         return Response()
 
     telegram_routes = [Route(TELEGRAM_WEBHOOK_PATH, telegram_webhook, methods=["POST"])] if secret is not None else []

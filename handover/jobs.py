@@ -43,8 +43,9 @@ async def erase_old_text(storage: Storage, retention_days: int, now: datetime) -
 
 
 async def forget_old_deliveries(storage: Storage, now: datetime) -> int:
+    """Delivery ids, and the bare inbox rows of updates handled or set aside (their text went when they were)."""
     async with storage.unit() as repo:
-        return await repo.forget_seen_updates(now - REMEMBER_DELIVERIES)
+        return await repo.forget_seen_updates(now - REMEMBER_DELIVERIES) + await repo.inbox.forget_handled(now - REMEMBER_DELIVERIES)
 
 
 async def run(desk: Desk, storage: Storage, schedule: Schedule | None, retention_days: int, clock: Callable[[], datetime]) -> None:

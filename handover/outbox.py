@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 from bot.messages import Delivered, DeliveryResult, OutsideWindow, PersonSender, RetryLater, Undeliverable, reply_from_body
 from bot.storage import Storage
-from bot.storage.models import OutboxMessage
+from bot.storage.journal import sending
+from bot.storage.models import ERASE_WHEN_DONE, OutboxMessage
 from handover.staff import StaffRoom
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,9 @@ class Outbox:
             await self._finish(row, "queued", count_attempt=False)
 
     async def _deliver(self, row: OutboxMessage) -> None:
+        if self.storage.journal.holds(row.id):  # sent by this process a moment ago, its deletion not yet committed
+            await self._finish(row, "sent")
+            return
         if row.channel == STAFF:
             await self._deliver_to_staff(row)
             return
@@ -95,7 +99,8 @@ class Outbox:
             await self._finish(row, "failed", error="no_sender")
             return
         try:
-            result: DeliveryResult = await sender.send(row.address, reply_from_body(row.body))
+            with sending(row.id):
+                result: DeliveryResult = await sender.send(row.address, reply_from_body(row.body))
         except Exception as error:
             log.warning("Sending on %s failed with %s; will retry.", row.channel, type(error).__name__)
             result = RetryLater(30)
@@ -104,7 +109,9 @@ class Outbox:
     async def _apply(self, row: OutboxMessage, result: DeliveryResult, sender: PersonSender) -> None:
         match result:
             case Delivered(message_id=message_id):
+                self.storage.journal.record([row.id])
                 await self._finish(row, "sent", platform_message_id=message_id)
+                self.storage.journal.settled([row.id])
             case RetryLater(seconds=seconds) if row.attempts + 1 < MAX_ATTEMPTS:
                 await self._finish(row, "queued", retry_in=seconds)
             case RetryLater():
@@ -160,7 +167,9 @@ class Outbox:
             else:
                 await self._finish(row, "failed", error="staff_room")
             return
+        self.storage.journal.record([row.id])
         await self._finish(row, "sent")
+        self.storage.journal.settled([row.id])
 
     async def _give_up(self, row: OutboxMessage, reason: str) -> None:
         await self._finish(row, "failed", error=reason)
@@ -184,6 +193,9 @@ class Outbox:
         async with self.storage.unit() as repo:
             stored = await repo.outbox_message(row.id)
             if stored is None:  # erased meanwhile (/forget)
+                return
+            if status in ("sent", "failed") and stored.body.get(ERASE_WHEN_DONE):
+                await repo.delete_outbox([stored.id])  # a reply to a person's message: its text is not kept
                 return
             stored.status = status
             stored.attempts += 1 if count_attempt else 0

@@ -12,6 +12,9 @@ MAX_CHARACTERS = 2000
 """Longer messages are read up to here: the question is nearly always at the start."""
 
 SURE_LANGUAGE = 0.6
+WARM_UP = ("c koi la prep", "onde posso fazer o teste de graça aqui em bruxelas", "فين كاينين", "wach kayn chi test")
+"""Parsed once at start: the first parse loads what is loaded lazily (the language detector's model, the
+classifier's first arrays), some 35 ms that would otherwise block everything else during the first person's message."""
 
 
 class EmbeddedNLU:
@@ -28,6 +31,7 @@ class EmbeddedNLU:
         self.thresholds = thresholds or Thresholds()
         self.training_seconds = trained.seconds
         self.example_count = trained.example_count
+        self.parse_many(WARM_UP)
 
     async def parse(self, text: str, lang_hint: str | None = None) -> Parse:
         return self.parse_many([text], lang_hint)[0]

@@ -3,6 +3,8 @@
 import pytest
 
 from bot.engine import payloads
+from nlu.classifier import Ranked
+from nlu.intents import OUT_OF_SCOPE
 from nlu.language import other_language
 
 
@@ -49,3 +51,19 @@ async def _only_user(repo):
     from bot.storage.models import User
 
     return (await repo.session.scalars(select(User))).one()
+
+
+
+@pytest.fixture
+def classifier_half_sees_a_crisis(nlu, monkeypatch):
+    """The classifier does not speak Turkish, but it reads word pieces: here a faint crisis, under the handover threshold."""
+    faint = [Ranked("privacy", 0.18), Ranked("crisis.self_harm", 0.12), Ranked(OUT_OF_SCOPE, 0.1)]
+    monkeypatch.setattr(nlu.classifier, "rank_many", lambda texts, _langs: [faint for _ in texts])
+
+
+async def test_a_faint_crisis_in_another_language_gets_the_languages_and_are_you_safe(send, catalogs, classifier_half_sees_a_crisis):
+    replies = await send("mesajlarımı kim görüyor, bunlar gizli kalıyor mu?")
+    english = catalogs.translator("en")
+    assert english.gettext("I can answer in French, Spanish, Arabic and English. Write to me in one of them, or ask for a person from the team.") in replies[0].text
+    assert replies[-1].text == english.gettext("Are you safe right now?")
+    assert payloads.safe(False, "crisis.self_harm") in replies.payloads

@@ -1,7 +1,7 @@
 """Storage, on SQLite and PostgreSQL: migrations, people, secrets, forgetting."""
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect, select
@@ -134,6 +134,19 @@ async def test_models_and_migrations_agree(database_url):
         differences = await connection.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
     await store.close()
     assert differences == []
+
+
+async def test_an_outbox_id_is_never_given_twice_even_after_the_newest_row_is_deleted(database_url):
+    """The sent journal names rows by id (bot/storage/journal.py): an id given again would be taken as sent."""
+    store = await migrated(database_url)
+    async with store.unit() as repo:
+        (first,) = await repo.enqueue_replies("telegram", "1", [{"text": "a"}], NOW, timedelta(minutes=1))
+    async with store.unit() as repo:
+        await repo.delete_outbox([first])
+    async with store.unit() as repo:
+        (second,) = await repo.enqueue_replies("telegram", "1", [{"text": "b"}], NOW, timedelta(minutes=1))
+    await store.close()
+    assert second > first
 
 
 async def test_a_transaction_the_database_failed_runs_once_more_from_nothing(storage):

@@ -9,6 +9,7 @@ from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.channels.telegram_http import AiohttpRequest
+from bot.storage.journal import SentJournal, sending
 
 
 async def test_a_bot_api_that_never_answers_times_out():
@@ -63,3 +64,24 @@ async def test_calls_go_out_as_json_with_letters_as_themselves():
     assert b"content-type: application/json" in head.lower()
     assert json.loads(body) == {"chat_id": 7, "text": "مرحبا", "reply_markup": markup}
     assert "مرحبا".encode() in body
+
+
+async def test_a_reply_is_in_the_journal_as_its_request_leaves_and_withdrawn_if_telegram_refuses_it(bot_api, tmp_path):
+    journal = SentJournal(tmp_path / "sent")
+    request = AiohttpRequest(2, journal)
+    await request.initialize()
+    url = f"{bot_api.url}/bot{bot_api.token}/sendMessage"
+    try:
+        with sending(41):
+            status, _ = await request.do_request(url, "POST", _message(2001, "première"))
+        bot_api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+        with sending(42):
+            refused, _ = await request.do_request(url, "POST", _message(2001, "seconde"))
+    finally:
+        await request.shutdown()
+    assert (status, refused) == (200, 403)
+    assert journal.read() == [41]
+
+
+def _message(chat_id: int, text: str) -> RequestData:
+    return RequestData([RequestParameter("chat_id", chat_id, []), RequestParameter("text", text, [])])

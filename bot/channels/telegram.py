@@ -17,7 +17,7 @@ from typing import Any
 
 from telegram import Bot, BotCommand, CallbackQuery, LinkPreviewOptions, Message, Update, User
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -33,7 +33,9 @@ from bot.channels.telegram_render import MAX_TEXT, html_text, inline_keyboard, s
 from bot.engine import Engine
 from bot.faq.model import FALLBACK_LANGUAGE, LANGUAGES
 from bot.i18n import Catalogs, Translator
-from bot.messages import InboundMessage, MessageKind, Reply
+from bot.inbox.handling import CURRENT
+from bot.inbox.replies import REPLY_LEASE, deliver_stored
+from bot.messages import Delivered, DeliveryResult, InboundMessage, MessageKind, Reply, RetryLater, Undeliverable
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,9 @@ COMMANDS = ("start", "menu", "language", "help", "privacy", "forget")
 PRIVATE = filters.ChatType.PRIVATE
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 """A link preview shows a site's title and picture in big: not discreet, and not needed."""
+
+RETRY_AFTER_NETWORK_ERROR = 30.0
+"""Seconds before a reply that met a network error is sent again (by the outbox)."""
 
 TYPING_AFTER = 0.4
 """Seconds of work before "typing" shows. A quicker answer needs none, and each call counts
@@ -140,6 +145,10 @@ class TelegramChannel:
         if isinstance(context.error, Forbidden):
             log.info("A reply was not delivered: the person has blocked the bot.")
             return
+        handling = CURRENT.get()
+        if handling is not None and not handling.handled:
+            handling.error = context.error  # the inbox worker tries again, and tells the person if it gives up
+            return
         log.error("Handling a Telegram update failed.", exc_info=context.error)
         if not isinstance(update, Update) or update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
             return
@@ -163,17 +172,26 @@ class TelegramChannel:
         """The engine's replies, sent in order; "typing" (if it is slow) and the `meanwhile` calls go out while it works."""
         user, chat = update.effective_user, update.effective_chat
         assert user is not None and chat is not None
+        handling = CURRENT.get()
         message = InboundMessage(
             CHANNEL, external_id=str(user.id), address=str(chat.id), kind=kind, text=text, payload=payload,
             edited=update.edited_message is not None, delivery_id=str(update.update_id),
+            inbox_id=handling.item_id if handling is not None else None,
         )
         answered = asyncio.Event()
         side_calls = [asyncio.create_task(call) for call in (_typing_unless(answered, context.bot, chat.id), *meanwhile)]
         try:
-            replies = await self.engine.handle(message)
+            if handling is not None:
+                stored = await self.engine.handle_stored(message, REPLY_LEASE)
+                handling.handled = True
+            else:
+                replies = await self.engine.handle(message)
         finally:
             answered.set()
             await asyncio.gather(*side_calls)
+        if handling is not None:
+            await deliver_stored(self.engine.storage, TelegramSender(context.bot), str(chat.id), stored, self.engine.clock)
+            return
         for reply in replies:
             await send_reply(context.bot, chat.id, reply)
 
@@ -191,6 +209,34 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
             protect_content=reply.discreet,
             link_preview_options=NO_PREVIEW,
         )
+
+
+class TelegramSender:
+    """The outbox's way to a person on Telegram (staff replies, notices)."""
+
+    def __init__(self, bot: Bot):
+        self.bot = bot
+
+    async def send(self, address: str, reply: Reply) -> DeliveryResult:
+        try:
+            await send_reply(self.bot, int(address), reply)
+        except RetryAfter as error:
+            return RetryLater(_seconds(error.retry_after))
+        except Forbidden:
+            return Undeliverable("blocked")
+        except BadRequest:
+            return Undeliverable("invalid")
+        except (TimedOut, NetworkError):
+            return RetryLater(RETRY_AFTER_NETWORK_ERROR)
+        return Delivered()
+
+    async def announce_held(self, address: str, lang: str) -> DeliveryResult:
+        """Telegram has no window: nothing is ever held."""
+        return Delivered()
+
+
+def _seconds(retry_after: object) -> float:
+    return retry_after.total_seconds() if hasattr(retry_after, "total_seconds") else float(retry_after)  # type: ignore[arg-type]
 
 
 async def _mark_chosen(query: CallbackQuery) -> None:

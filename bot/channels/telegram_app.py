@@ -34,14 +34,12 @@ def build_application(settings: Settings, app: App) -> Application:
         .token(require_telegram_token(settings))
         .base_url(base_url)
         .base_file_url(base_file_url)
-        .request(AiohttpRequest(CONNECTIONS))
+        .request(AiohttpRequest(CONNECTIONS, app.storage.journal))
         .get_updates_request(AiohttpRequest(1))
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=RETRIES_AFTER_FLOOD))
         .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
     )
-    if settings.webhook_url is not None:
-        builder = builder.updater(None)
-    application = builder.build()
+    application = builder.updater(None).build()  # updates come from the inbox (bot/channels/telegram_inbox.py), never PTB's Updater
     TelegramChannel(app.engine, settings.staff_chat_id).register(application)
     return application
 

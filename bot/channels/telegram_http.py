@@ -3,6 +3,10 @@
 Measured under load, httpx (pure-Python HTTP/1.1) took about half of the bot's CPU time: every
 update costs four or five Bot API calls (typing, replies, getUpdates, a button's answer). aiohttp
 parses HTTP in C and costs about a quarter as much a call. PTB takes any BaseRequest for this.
+
+It also writes a reply's outbox row to the sent journal at the moment the request's body goes into
+the socket (bot/storage/journal.py): from then on, Telegram reads it even if the process is
+killed, so a restart must not send it again.
 """
 
 import json
@@ -12,12 +16,19 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.storage.journal import SENDING, SentJournal
+
+_ROW = "outbox_id"
+
 
 class AiohttpRequest(BaseRequest):
     """Timeouts as PTB's own HTTPXRequest has them; aiohttp has no write timeout, so that one is not applied."""
 
-    def __init__(self, connections: int, read_timeout: float = 5.0, connect_timeout: float = 5.0, pool_timeout: float = 1.0):
+    def __init__(
+        self, connections: int, journal: SentJournal | None = None, read_timeout: float = 5.0, connect_timeout: float = 5.0, pool_timeout: float = 1.0
+    ):
         self._connections = connections
+        self._journal = journal
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
@@ -34,7 +45,19 @@ class AiohttpRequest(BaseRequest):
                 connector=aiohttp.TCPConnector(limit=self._connections),
                 headers={"User-Agent": self.USER_AGENT},
                 json_serialize=_json_utf8,
+                trace_configs=[self._journal_tracing()] if self._journal is not None else None,
             )
+
+    def _journal_tracing(self) -> aiohttp.TraceConfig:
+        tracing = aiohttp.TraceConfig()
+        tracing.on_request_chunk_sent.append(self._body_leaving)
+        return tracing
+
+    async def _body_leaving(self, _session: aiohttp.ClientSession, context: Any, _params: aiohttp.TraceRequestChunkSentParams) -> None:
+        """aiohttp calls this right before it writes the body to the socket, with nothing awaited in between."""
+        outbox_id = (context.trace_request_ctx or {}).get(_ROW)
+        if outbox_id is not None and self._journal is not None:
+            self._journal.record([outbox_id])
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -59,13 +82,25 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             connect=None if connect is None or pool is None else connect + pool,
         )
+        outbox_id = SENDING.get() if self._journal is not None else None
+        tracing = {_ROW: outbox_id} if outbox_id is not None else None
         try:
-            async with self._session.request(method, url, timeout=timeout, **_body(request_data)) as response:
-                return response.status, await response.read()
+            async with self._session.request(method, url, timeout=timeout, trace_request_ctx=tracing, **_body(request_data)) as response:
+                status, body = response.status, await response.read()
         except TimeoutError as error:
+            self._not_sent(outbox_id)
             raise TimedOut from error
         except aiohttp.ClientError as error:
+            self._not_sent(outbox_id)
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+        if status >= 300:
+            self._not_sent(outbox_id)
+        return status, body
+
+    def _not_sent(self, outbox_id: int | None) -> None:
+        """Refused (a 429, a blocked bot), or failed: the outbox will try again or give up, as it decides."""
+        if outbox_id is not None and self._journal is not None:
+            self._journal.withdraw(outbox_id)
 
 
 def _json_utf8(value: object) -> str:

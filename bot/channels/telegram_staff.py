@@ -7,11 +7,9 @@ Only allow-listed staff accounts can act there (the desk checks); the bot reads 
 import logging
 
 from telegram import Bot, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.channels.telegram import send_reply
-from bot.messages import Delivered, DeliveryResult, Reply, RetryLater, Undeliverable
+from bot.channels.telegram import TelegramSender
 from handover.desk import Desk
 from handover.staff import StaffMessage
 
@@ -19,31 +17,6 @@ log = logging.getLogger(__name__)
 
 TOPIC_NAME_MAX = 128
 """Telegram's limit on a forum topic's name."""
-RETRY_AFTER_NETWORK_ERROR = 30.0
-
-
-class TelegramSender:
-    """The outbox's way to a person on Telegram (staff replies, notices)."""
-
-    def __init__(self, bot: Bot):
-        self.bot = bot
-
-    async def send(self, address: str, reply: Reply) -> DeliveryResult:
-        try:
-            await send_reply(self.bot, int(address), reply)
-        except RetryAfter as error:
-            return RetryLater(_seconds(error.retry_after))
-        except Forbidden:
-            return Undeliverable("blocked")
-        except BadRequest:
-            return Undeliverable("invalid")
-        except (TimedOut, NetworkError):
-            return RetryLater(RETRY_AFTER_NETWORK_ERROR)
-        return Delivered()
-
-    async def announce_held(self, address: str, lang: str) -> DeliveryResult:
-        """Telegram has no window: nothing is ever held."""
-        return Delivered()
 
 
 class TelegramStaffRoom:
@@ -77,6 +50,4 @@ def register_staff_group(application: Application, chat_id: int, desk: Desk) -> 
     staff_text = filters.Chat(chat_id) & filters.TEXT
     application.add_handler(MessageHandler(staff_text & filters.UpdateType.MESSAGES, on_staff_message))
 
-
-def _seconds(retry_after: object) -> float:
-    return retry_after.total_seconds() if hasattr(retry_after, "total_seconds") else float(retry_after)  # type: ignore[arg-type]
+__all__ = ["TelegramSender", "TelegramStaffRoom", "register_staff_group"]

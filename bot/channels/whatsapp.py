@@ -1,10 +1,11 @@
 """The WhatsApp channel: the Cloud API webhook between Meta and the engine.
 
 Meta posts signed JSON to /webhooks/whatsapp. A call is checked (its signature, over the raw
-body, before anything is parsed), answered 200 at once — Meta repeats a call that waits — and
-handled in the background: several people at once, one person's messages in order, a message
-Meta delivers twice answered once (the ids are noted in the database, so this holds across
-bot processes).
+body, before anything is parsed), its messages stored in the inbox (bot/inbox/), and only then
+answered 200 — quickly: Meta repeats a call that waits. The inbox's workers handle them: several
+people at once, one person's messages in order, a message Meta delivers twice answered once (the
+inbox keeps one row per message id, so this holds across bot processes). Without an inbox (a
+channel built by hand in tests) messages are handled in the background, as before.
 
 Privacy: the engine receives the person's WhatsApp id (their phone number) as `external_id`
 and turns it into a pseudonym at once; the profile name is never read. Nothing here logs a
@@ -17,7 +18,7 @@ import hmac
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, get_args
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -26,8 +27,12 @@ from starlette.routing import Route
 from bot.channels.turns import Turns
 from bot.channels.whatsapp_api import GraphApi, WhatsAppSender, result_of_error
 from bot.engine import Engine
+from bot.inbox.keys import sender_key
+from bot.inbox.replies import REPLY_LEASE, deliver_stored
+from bot.inbox.worker import InboxWorker, Unreadable
 from bot.messages import DeliveryResult, InboundMessage, MessageKind, Reply, RetryLater, Undeliverable, reply_to_body
 from bot.settings import Settings
+from bot.storage.inbox_queries import Claimed
 from bot.web import parse_object, read_body
 from handover.outbox import Outbox
 
@@ -139,6 +144,8 @@ class WhatsAppChannel:
         self._app_secret = app_secret
         self.outbox: Outbox | None = None
         """The handover's outbox, once it runs: failed deliveries of staff replies go back to it."""
+        self.inbox: InboxWorker | None = None
+        """The inbox, when the bot runs: messages are stored in it before the 200, and handled from it."""
         self._turns = Turns()
         self._slots = asyncio.Semaphore(CONCURRENT_MESSAGES)
         self._tasks: set[asyncio.Task] = set()
@@ -198,6 +205,14 @@ class WhatsAppChannel:
             if found is None:
                 log.warning("A signed WhatsApp webhook call that is not a well-formed notification was refused.")
                 return PlainTextResponse("malformed", status_code=400)
+            if self.inbox is not None:
+                messages = [event for event in found if isinstance(event, InboundMessage)]
+                try:
+                    await self.inbox.store([self._inbox_item(message) for message in messages])
+                except Exception as error:  # the database stayed away: Meta sends the call again later
+                    log.warning("A WhatsApp webhook call could not be stored (%s); Meta will send it again.", type(error).__name__)
+                    return PlainTextResponse("try again later", status_code=503)
+                found = [event for event in found if not isinstance(event, InboundMessage)]
             self.accept(found)
             return Response()
 
@@ -212,6 +227,25 @@ class WhatsAppChannel:
             return events(payload, self.phone_number_id)
         except Malformed:
             return None
+
+    # --- Through the inbox ----------------------------------------------------------------------
+
+    def _inbox_item(self, message: InboundMessage) -> dict[str, Any]:
+        """What handling the message needs, and no more (the profile name is not kept)."""
+        payload = {"from": message.external_id, "kind": message.kind, "text": message.text, "payload": message.payload}
+        key = sender_key(self.engine.pseudonym_of, CHANNEL, message.address)
+        return {"channel": CHANNEL, "delivery_id": message.delivery_id, "sender_key": key, "payload": payload}
+
+    async def handle(self, item: Claimed) -> bool:
+        """InboxHandler: the stored message through the engine, its replies stored with the row marked done, then sent."""
+        message = _stored_message(item)
+        stored = await self.engine.handle_stored(message, REPLY_LEASE)
+        await deliver_stored(self.storage, self.sender, message.address, stored, self.engine.clock)
+        return True
+
+    def apology_to(self, payload: dict[str, Any]) -> str | None:
+        wa_id = payload.get("from")
+        return wa_id if isinstance(wa_id, str) and wa_id else None
 
     # --- In the background -----------------------------------------------------------------------
 
@@ -285,3 +319,12 @@ def _text(item: dict, key: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise Malformed("a string expected")
     return value
+
+
+def _stored_message(item: Claimed) -> InboundMessage:
+    """The message as `_inbox_item` stored it; Unreadable when it is not that."""
+    payload = item.payload if isinstance(item.payload, dict) else {}
+    wa_id, kind, text, button = payload.get("from"), payload.get("kind"), payload.get("text"), payload.get("payload")
+    if not isinstance(wa_id, str) or kind not in get_args(MessageKind) or not isinstance(text, str) or not isinstance(button, (str, type(None))):
+        raise Unreadable("not a message the bot stored")
+    return InboundMessage(CHANNEL, external_id=wa_id, address=wa_id, kind=kind, text=text, payload=button, delivery_id=item.delivery_id, inbox_id=item.id)

@@ -7,17 +7,18 @@ person in storage, and records statistics without text. Crisis comes first, alwa
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.engine import languages, memory, payloads
 from bot.faq.model import LANGUAGES, LATIN_ARABIC, Faq
 from bot.i18n import Catalogs, Translator
-from bot.messages import InboundMessage, QuickReply, Reply
+from bot.messages import InboundMessage, QuickReply, Reply, StoredReply, reply_to_body
 from bot.pseudonym import pseudonym
 from bot.storage import Repository, Storage
 from bot.storage.models import HandoverRequest, User
 from handover.queue import URGENT_INTENTS, priority_for, raises, reason_for
 from handover.desk import Desk
+from bot.storage.models import ERASE_WHEN_DONE
 from handover.schedule import Schedule, describe
 from nlu.context import ACK, COST, NO, WHERE
 from nlu.intents import HUMAN_REQUEST
@@ -116,10 +117,31 @@ class Engine:
         """
         return await self.storage.transaction(lambda repo: self._handle(repo, message))
 
+    async def handle_stored(self, message: InboundMessage, lease: timedelta) -> list[StoredReply]:
+        """A message from the inbox: handled, its row marked done and its replies put in the outbox, in one transaction.
+
+        So a crash after the commit loses no reply (the outbox sends them once `lease` has run
+        out), and one before it leaves the row pending, to be handled again from nothing. A row
+        another process has handled meanwhile gets no replies.
+        """
+        return await self.storage.transaction(lambda repo: self._handle_stored(repo, message, lease))
+
+    async def _handle_stored(self, repo: Repository, message: InboundMessage, lease: timedelta) -> list[StoredReply]:
+        assert message.inbox_id is not None
+        if not await repo.inbox.finish(message.inbox_id, self.clock()):
+            log.info("A message another process handled was left.")
+            return []
+        replies = await self._handle(repo, message)
+        bodies = [{**reply_to_body(reply), ERASE_WHEN_DONE: True} for reply in replies]
+        ids = await repo.enqueue_replies(message.channel, message.address, bodies, self.clock(), lease)
+        return [StoredReply(outbox_id, reply) for outbox_id, reply in zip(ids, replies, strict=True)]
+
     async def _handle(self, repo: Repository, message: InboundMessage) -> list[Reply]:
         faq, nlu = self._knowledge
         now = self.clock()
-        if message.delivery_id is not None and not await repo.first_delivery(message.channel, message.delivery_id, now):
+        # A message from the inbox: its row, marked done in this transaction, stands for the delivery.
+        first = message.inbox_id is not None or message.delivery_id is None
+        if not first and not await repo.first_delivery(message.channel, message.delivery_id or "", now):
             log.info("A message delivered a second time was ignored.")
             return []
         arrival = await repo.user_for_message(self.pseudonym_of(message.channel, message.external_id), message.channel, message.address, now)
@@ -181,6 +203,8 @@ class Engine:
             if parse.route != "handover":
                 turn.route = "fallback"
                 self._languages_spoken(turn)
+                if parse.crisis_hint is not None:
+                    self._ask_if_safe(turn, parse.crisis_hint)
                 return
         if parse.crisis_hint is not None and parse.route == "fallback":
             self._ask_if_safe(turn, parse.crisis_hint)

@@ -7,7 +7,7 @@ the person.
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -91,6 +91,8 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
+    """An id is never given twice: the sent journal names rows by id (bot/storage/journal.py)."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -111,6 +113,10 @@ class OutboxMessage(Base):
     """The platform's id of the sent message, to match a later delivery status (WhatsApp)."""
     error: Mapped[str | None] = mapped_column(String(64))
     """A short code (blocked, invalid, window...), never message text."""
+
+
+ERASE_WHEN_DONE = "erase_when_done"
+"""An outbox body's key: the row is deleted once sent or given up (the replies to a person's message, bot/inbox/replies.py)."""
 
 
 class Announcement(Base):
@@ -147,3 +153,34 @@ class SeenUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class InboxItem(Base):
+    """An incoming update, stored before the platform is told it arrived (DESIGN.md: nothing lost).
+
+    pending → done, or dead when it cannot be read or its handling failed too often. The raw
+    `payload` (message text, ids) and the `sender_key` are there only while the row is pending:
+    both go when it is handled or set aside. The bare row (channel, delivery id, times, the
+    error's class) stays 8 days, so that a repeated delivery is still recognised, then goes
+    (handover/jobs.py).
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("channel", "delivery_id"), Index("ix_inbox_sender_pending", "sender_key", "status", "id"), Index("ix_inbox_status", "status", "id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    delivery_id: Mapped[str] = mapped_column(String(128))
+    """The channel's id of the delivery: Telegram's update_id, WhatsApp's message id."""
+    sender_key: Mapped[str | None] = mapped_column(String(32))
+    """A keyed hash of the chat (bot/inbox/keys.py): one person's messages are handled in order. Never a raw id."""
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(String(64))
+    """The class of the last error (never its message: it can quote the text)."""
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

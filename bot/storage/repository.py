@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -17,7 +18,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.storage.database import RETRY_FOR, error_name, retry_after, sessions, transient
+from bot.storage.inbox_queries import InboxQueries
+from bot.storage.journal import SentJournal
 from bot.storage.models import (
+    ERASE_WHEN_DONE,
     Announcement,
     AppSecret,
     Event,
@@ -63,6 +67,12 @@ _ORM_RETURNING = {"populate_existing": True, "synchronize_session": False}
 """The rows RETURNING gives back replace what the session holds of them."""
 _EVENT = insert(Event.__table__)
 _FIRST_DELIVERY = {name: dialect_insert(SeenUpdate.__table__).on_conflict_do_nothing() for name, dialect_insert in _DIALECT_INSERT.items()}
+_REPLIES = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id, sort_by_parameter_order=True)
+_DELETE_OUTBOX = delete(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id.in_(bindparam("ids", expanding=True)))
+REPLIES_CLAIM = "inbox"
+"""The claim on the replies to a message from the inbox, until the process that handled it has sent them."""
+SENT_DELETED_AFTER = 0.05
+"""Seconds a sent reply stays in the outbox, to be deleted with the others sent meanwhile: one transaction for many."""
 _ERASED = "erased"
 """Noted in a session's `info` by a unit of work that erased personal data: Storage.unit runs
 Storage.after_erasure once it is committed."""
@@ -85,6 +95,8 @@ class Repository:
 
     def __init__(self, session: AsyncSession):
         self.session = session
+        self.inbox = InboxQueries(session)
+        """Incoming updates, stored before they are acknowledged (bot/inbox/)."""
 
     async def user(self, pseudonym: str) -> User | None:
         return await self.session.scalar(select(User).where(User.pseudonym == pseudonym))
@@ -278,6 +290,76 @@ class Repository:
         query = select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == worker)
         return list(await self.session.scalars(query.order_by(OutboxMessage.id).execution_options(populate_existing=True)))
 
+    async def enqueue_replies(self, channel: str, address: str, bodies: list[dict], now: datetime, lease: timedelta) -> list[int]:
+        """The replies to a message from the inbox, stored with it being marked handled (bot/inbox/replies.py).
+
+        They are claimed for `lease`: the process that handled the message sends them at once,
+        and deletes each as it goes out; if it dies first, the outbox sends what is left once the
+        claim has run out. No user_id: the reply to /forget goes to a person erased a moment ago.
+        """
+        if not bodies:
+            return []
+        rows = [
+            {
+                "channel": channel, "address": address, "body": body, "status": "queued", "attempts": 0, "due_at": now,
+                "claimed_by": REPLIES_CLAIM, "claimed_until": now + lease, "created_at": now,
+            }
+            for body in bodies
+        ]
+        return list((await self.session.execute(_REPLIES, rows)).scalars())
+
+    async def delete_outbox(self, message_ids: list[int]) -> None:
+        """Replies sent (or that can never be): their text is not kept."""
+        await self.session.execute(_DELETE_OUTBOX, {"ids": message_ids})
+
+    async def release_outbox(self, message_ids: list[int], due_at: datetime) -> None:
+        """Replies the platform could not take now: the outbox sends them from `due_at`."""
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids))
+            .values(claimed_by=None, claimed_until=None, due_at=due_at)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def release_every_outbox_claim(self) -> int:
+        """At start on SQLite, where one process runs: a claim still there is a killed process's.
+
+        Not the replies to messages from the inbox: the inbox worker sends those itself, before
+        anything else (`leftover_replies`), so that they come before the replies to later messages.
+        """
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "queued", OutboxMessage.claimed_until.is_not(None), OutboxMessage.claimed_by != REPLIES_CLAIM)
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def leftover_replies(self, now: datetime, lease: timedelta, every: bool) -> list[tuple[int, str, str, dict]]:
+        """Replies a killed process had stored and not sent: claimed again for `lease`; (id, channel, address, body), oldest first.
+
+        `every`: all of them (SQLite, one process); otherwise those whose claim has run out.
+        """
+        table = OutboxMessage.__table__
+        left = and_(table.c.claimed_by == REPLIES_CLAIM, table.c.status == "queued")
+        if not every:
+            left = and_(left, table.c.claimed_until < now)
+        result = await self.session.execute(
+            update(table).where(left).values(claimed_until=now + lease).returning(table.c.id, table.c.channel, table.c.address, table.c.body)
+        )
+        return sorted((tuple(row) for row in result), key=lambda row: row[0])  # type: ignore[misc]
+
+    async def settle_sent(self, message_ids: list[int], now: datetime) -> int:
+        """Rows the sent journal names (bot/storage/journal.py): gone out before a crash, so done as if it had
+        not happened: a reply deleted, any other row marked sent. Returns how many were still to settle."""
+        rows = (await self.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == "queued"))).all()
+        for row in rows:
+            if row.body.get(ERASE_WHEN_DONE):
+                await self.session.delete(row)
+                continue
+            row.status, row.sent_at, row.claimed_by, row.claimed_until = "sent", now, None, None
+        return len(rows)
+
     async def outbox_message(self, message_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, message_id)
 
@@ -345,11 +427,15 @@ class Repository:
 
 
 class Storage:
-    def __init__(self, engine: AsyncEngine, retry_for: float = RETRY_FOR):
-        """`retry_for`: seconds `transaction` tries again while the database is unreachable (tests make it short)."""
+    def __init__(self, engine: AsyncEngine, retry_for: float = RETRY_FOR, journal: SentJournal | None = None):
+        """`retry_for`: seconds `transaction` tries again while the database is unreachable (tests make it short).
+        `journal`: where sent outbox rows are noted before the database knows (None: nowhere, for a database in memory)."""
         self.engine = engine
         self.retry_for = retry_for
+        self.journal = journal or SentJournal(None)
         self._sessions = sessions(engine)
+        self._sent: list[int] = []
+        self._deleting: asyncio.Task | None = None
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Repository]:
@@ -375,12 +461,59 @@ class Storage:
         raised, for the caller to apologise. An error of the statements or the data, such as
         an IntegrityError, is raised at once.
         """
+
+
+        async def run() -> T:
+            async with self.unit() as repo:
+                return await work(repo)
+
+        return await self._retrying(run, retry_for)
+
+    def forget_sent(self, outbox_ids: list[int]) -> None:
+        """Replies that went out: in the sent journal at once, deleted from the outbox a moment later, with the others
+        sent meanwhile, in one transaction (bot/inbox/replies.py: this runs for every reply)."""
+        self.journal.record(outbox_ids)
+        self._sent.extend(outbox_ids)
+        if self._deleting is None:
+            self._deleting = asyncio.create_task(self._delete_sent(SENT_DELETED_AFTER))
+
+    async def _delete_sent(self, after: float) -> None:
+        """If the database stays away, the ids wait for the next reply sent, and the journal keeps them: the next start
+        deletes them if this process does not."""
+        await asyncio.sleep(after)
+        try:
+            while self._sent:
+                ids, self._sent = self._sent, []
+                try:
+                    await self._retrying(partial(self._delete_outbox, ids), None)
+                except Exception as error:
+                    self._sent = ids + self._sent
+                    log.warning("Sent replies could not be deleted from the outbox (%s); the journal keeps them.", error_name(error))
+                    return
+                self.journal.settled(ids)
+        finally:
+            self._deleting = None
+
+    async def _delete_outbox(self, ids: list[int]) -> None:
+        """Without an ORM session, which would cost more than the DELETE."""
+        async with self.engine.begin() as connection:
+            await connection.execute(_DELETE_OUTBOX, {"ids": ids})
+
+    async def settle_journal(self, now: datetime) -> int:
+        """At start: what a killed process had sent and not yet noted in the database is noted now, and the journal emptied."""
+        sent = self.journal.read()
+        if not sent:
+            return 0
+        settled = await self.transaction(lambda repo: repo.settle_sent(sent, now))
+        self.journal.empty()
+        return settled
+
+    async def _retrying(self, run: Callable[[], Awaitable[T]], retry_for: float | None) -> T:
         deadline = time.monotonic() + (self.retry_for if retry_for is None else retry_for)
         failures = 0
         while True:
             try:
-                async with self.unit() as repo:
-                    result = await work(repo)
+                result = await run()
             except Exception as error:
                 if not transient(error) or time.monotonic() >= deadline:
                     raise
@@ -412,4 +545,8 @@ class Storage:
             log.warning("The write-ahead log could not be emptied after an erasure (%s).", error_name(error))
 
     async def close(self) -> None:
+        if self._deleting is not None:
+            await self._deleting
+        await self._delete_sent(0)
+        self.journal.close()
         await self.engine.dispose()

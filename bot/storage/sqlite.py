@@ -37,8 +37,15 @@ class LoopThreadConnection(aiosqlite.Connection):
     """aiosqlite's connection, every call of which goes through `_execute`, with that one method run in place.
 
     aiosqlite's thread still opens the connection, and SQLAlchemy sets the isolation level
-    through it; it stops when the connection is closed.
+    through it; it stops when the connection is closed. It also commits: a COMMIT syncs the
+    write-ahead log to the disk (and, now and then, copies it into the database file), which
+    takes milliseconds to tens of milliseconds of waiting for the disk, not of CPU. On the loop's
+    thread that wait would stop every other conversation, and a reply the platform has taken
+    would wait that long to be noted (bot/storage/journal.py).
     """
+
+    async def commit(self) -> None:
+        await super()._execute(self._conn.commit)
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or self._connection is None:

@@ -1,0 +1,62 @@
+"""Sending the replies of a message from the inbox, which are already in the outbox.
+
+They go out in order, each written to the sent journal as soon as the platform took it and
+deleted from the outbox a moment later (bot/storage/journal.py): a crash in between does not
+send it again. What the platform
+cannot take now goes to the outbox's own worker, with what follows it; what it refuses for good
+is dropped.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.messages import Delivered, DeliveryResult, OutsideWindow, PersonSender, RetryLater, StoredReply, Undeliverable
+from bot.storage import Repository, Storage
+from bot.storage.database import error_name
+from bot.storage.journal import sending
+
+log = logging.getLogger(__name__)
+
+REPLY_LEASE = timedelta(seconds=60)
+"""How long the replies stay reserved for the process that handled the message. Longer than
+sending them can take (Telegram's rate limit queues them in a burst); if that process dies, the
+outbox sends them once it has run out (on SQLite at once, at the next start)."""
+
+
+async def deliver_stored(storage: Storage, sender: PersonSender, address: str, stored: list[StoredReply], clock: Callable[[], datetime]) -> None:
+    """In order; never raises (the message is handled: what goes wrong now is the outbox's to retry)."""
+    done: list[int] = []
+    later: list[int] = []
+    due = clock()
+    for index, item in enumerate(stored):
+        try:
+            with sending(item.outbox_id):
+                result: DeliveryResult = await sender.send(address, item.reply)
+        except Exception as error:
+            log.warning("Sending a reply failed (%s); the outbox will try again.", error_name(error))
+            result = RetryLater(5)
+        if isinstance(result, Delivered):
+            storage.forget_sent([item.outbox_id])
+            continue
+        rest = [reply.outbox_id for reply in stored[index:]]
+        if isinstance(result, Undeliverable):
+            log.info("A reply was not delivered (%s).", result.reason)
+            done += rest
+        elif isinstance(result, (RetryLater, OutsideWindow)):
+            later = rest
+            due = clock() + timedelta(seconds=result.seconds if isinstance(result, RetryLater) else 0)
+        break
+    if not done and not later:
+        return
+
+    async def note(repo: Repository) -> None:
+        if done:
+            await repo.delete_outbox(done)
+        if later:
+            await repo.release_outbox(later, due)
+
+    try:
+        await storage.transaction(note)
+    except Exception as error:  # the database is away: the claim runs out and the outbox takes over
+        log.warning("Sent replies could not be noted (%s).", error_name(error))
