@@ -47,8 +47,12 @@ class EmbeddedNLU:
                 lang = lang_hint
             reading = self.lexicon.read(text[:MAX_CHARACTERS])
             intent, confidence, route, by_rule, hint = decide(ranking, reading, self.thresholds)
-            if lang not in LANGUAGES and route != "handover":
-                route = "fallback"  # a language the bot does not speak: it says which it speaks, and offers a person
+            if lang not in LANGUAGES and not (route == "handover" and by_rule):
+                # A language the bot does not speak: it says which it speaks, and offers a person. Its crises are the
+                # lexicon's (nlu/data/crisis_lexicon.yml has their phrases); one only the classifier sees, which cannot
+                # read the language, is asked about ("are you safe right now?") rather than handed over.
+                hint = intent if route == "handover" else hint
+                route = "fallback"
             parses.append(Parse(text, lang, guess.confidence, intent, confidence, route, ranking, by_rule, hint))
         return parses
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from nlu.phrases import PhraseMatcher
 
-PAST, NOW, IDIOM = "past", "now", "idiom"
-SOFTENING = (PAST, NOW, IDIOM)
-"""The lexicon's lists that soften a crisis phrase: a violence in the past asked about, or an idiom
-("ce client va me tuer mdr", "je meurs de faim"). Never a medical emergency."""
+PAST, HYPOTHETICAL, NOW, IDIOM = "past", "hypothetical", "now", "idiom"
+SOFTENING = (PAST, HYPOTHETICAL, NOW, IDIOM)
+"""The lexicon's lists that soften a crisis phrase: a violence in the past or in a "what if" asked about
+("si un jour un client me frappe, je peux porter plainte ?"), or an idiom ("ce client va me tuer mdr",
+"je meurs de faim"). Never a medical emergency."""
 VIOLENCE, MEDICAL = "crisis.violence", "crisis.medical"
 _LAUGHING_EMOJI = re.compile("[\U0001F602\U0001F923\U0001F639\U0001F606\U0001F605\U0001F604]")
 
@@ -31,7 +32,7 @@ class Reading:
     softened: str | None = None
     """A crisis phrase that is not one here: a past violence asked about, or an idiom."""
     past: bool = False
-    """The message speaks of a violence in the past, and of nothing happening today."""
+    """The message speaks of a violence in the past or in a "what if", and of nothing happening today."""
     idiom: bool = False
     """Laughter, or words that make a death phrase an idiom ("de faim", "de rire")."""
 
@@ -55,7 +56,7 @@ class CrisisLexicon:
         found = self._matcher.labels_in(text)
         crisis = next((intent for intent in self._order if intent in found), None)
         idiom = IDIOM in found or _LAUGHING_EMOJI.search(text) is not None
-        past = PAST in found and NOW not in found
+        past = (PAST in found or HYPOTHETICAL in found) and NOW not in found
         if crisis is not None and crisis != MEDICAL and (idiom or (past and crisis == VIOLENCE)):
             return Reading(None, DISTRESS in found, softened=crisis, past=past, idiom=idiom)
         return Reading(crisis, DISTRESS in found, past=past, idiom=idiom)

@@ -295,6 +295,8 @@ async def test_yes_to_the_check_opens_the_menu_and_hands_nothing_over(send, unsu
     [
         ("J'ai été frappée par un client l'an dernier, est-ce que je peux encore porter plainte ?", "work.rights"),
         ("me golpearon hace unos meses en la calle, todavia puedo denunciar?", "work.rights"),
+        ("si un jour un client me frappe, est-ce que je peux porter plainte même sans papiers ?", "work.rights"),
+        ("what if a client hits me one day, can i go to the police without papers?", "work.rights"),
     ],
 )
 async def test_a_past_violence_asked_about_gets_the_answer_and_a_gentle_check(send, faq, storage, catalogs, text, intent):
@@ -306,6 +308,11 @@ async def test_a_past_violence_asked_about_gets_the_answer_and_a_gentle_check(se
 
 async def test_a_violence_happening_today_is_a_crisis_even_with_a_past_one(send, faq):
     replies = await send("il m'a frappée l'an dernier et il est revenu ce soir, il me menace maintenant")
+    assert replies[0].text == faq.answer("crisis.violence", "fr")
+
+
+async def test_a_what_if_that_is_happening_tonight_is_a_crisis(send, faq):
+    replies = await send("si jamais il revient ce soir il va me frapper, il me menace")
     assert replies[0].text == faq.answer("crisis.violence", "fr")
 
 

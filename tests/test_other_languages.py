@@ -67,3 +67,11 @@ async def test_a_faint_crisis_in_another_language_gets_the_languages_and_are_you
     assert english.gettext("I can answer in French, Spanish, Arabic and English. Write to me in one of them, or ask for a person from the team.") in replies[0].text
     assert replies[-1].text == english.gettext("Are you safe right now?")
     assert payloads.safe(False, "crisis.self_harm") in replies.payloads
+
+
+def test_a_crisis_only_the_classifier_sees_in_another_language_is_a_question_not_a_handover(nlu, monkeypatch):
+    """The classifier cannot read Turkish: a crisis it ranks first there is noise, or at best a hint."""
+    noise = [Ranked("crisis.self_harm", 0.4), Ranked("privacy", 0.2), Ranked(OUT_OF_SCOPE, 0.1)]
+    monkeypatch.setattr(nlu.classifier, "rank_many", lambda texts, _langs: [noise for _ in texts])
+    parse = nlu.parse_many(["mesajlarımı kim görüyor, bunlar gizli kalıyor mu?"])[0]
+    assert (parse.lang, parse.route, parse.crisis_hint) == ("tr", "fallback", "crisis.self_harm")
