@@ -375,3 +375,15 @@ def test_the_queue_command_lists_pseudonyms_never_ids(tmp_path, monkeypatch, cap
     assert main(["handover", "queue"]) == 0
     out = capsys.readouterr().out
     assert "PSEUDO12" in out and "crisis.violence" in out and PERSON not in out and "texte" not in out
+
+
+async def test_the_outbox_does_not_send_again_a_reply_the_journal_holds_as_sent(outbox, person, storage):
+    """Sent a moment ago by the inbox's own path, its deletion not yet committed: the outbox must not send it twice."""
+    async with storage.unit() as repo:
+        row = await repo.enqueue("telegram", PERSON, {"text": "déjà partie", "lang": "fr", "erase_when_done": True}, outbox.clock())
+    storage.journal.record([row.id])
+    await deliver(outbox)
+    async with storage.unit() as repo:
+        left = await repo.outbox_message(row.id)
+    assert person.sent == []
+    assert left is None
