@@ -16,7 +16,7 @@ How a phrase matches (what the lexicon's header promises the team):
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nlu.text import arabic_share, normalise
 
@@ -55,12 +55,34 @@ def _pattern(phrase: str) -> tuple[_Word, ...]:
 Pattern = tuple[_Word, ...]
 
 
+Entry = tuple[str, Pattern]
+
+
+@dataclass
+class _FirstWord:
+    """The phrases that start with one word, split by their second word: "me" starts a hundred phrases
+    in six languages, and a message with "me" in it need only check those whose next word follows."""
+
+    by_second: dict[str, dict[Entry, None]] = field(default_factory=lambda: defaultdict(dict))
+    others: dict[Entry, None] = field(default_factory=dict)
+    """One-word phrases, and those whose second word has an open ending."""
+
+    def add(self, entry: Entry) -> None:
+        pattern = entry[1]
+        second = pattern[1] if len(pattern) > 1 else None
+        if second is None or second.open_ending:
+            self.others[entry] = None
+            return
+        for form in second.forms:
+            self.by_second[form][entry] = None
+
+
 class PhraseMatcher:
     """Phrases, each with a label (the crisis it means): which labels occur in a message."""
 
     def __init__(self, labelled: Iterable[tuple[str, str]]):
-        self._exact: dict[str, dict[tuple[str, Pattern], None]] = defaultdict(dict)
-        self._open: dict[str, dict[tuple[str, Pattern], None]] = defaultdict(dict)
+        self._exact: dict[str, _FirstWord] = defaultdict(_FirstWord)
+        self._open: dict[str, dict[Entry, None]] = defaultdict(dict)
         """Phrases whose first word has an open ending, by that word's first two letters."""
         for label, phrase in labelled:
             pattern = _pattern(phrase)
@@ -68,7 +90,10 @@ class PhraseMatcher:
                 continue
             first = pattern[0]
             for form in first.forms:
-                (self._open[form[:2]] if first.open_ending else self._exact[form])[(label, pattern)] = None
+                if first.open_ending:
+                    self._open[form[:2]][(label, pattern)] = None
+                else:
+                    self._exact[form].add((label, pattern))
 
     def __bool__(self) -> bool:
         return bool(self._exact or self._open)
@@ -78,7 +103,14 @@ class PhraseMatcher:
         found: set[str] = set()
         exact, opened = self._exact, self._open
         for index, token in enumerate(tokens):
-            for candidates in (exact.get(token), opened.get(token[:2]), opened.get(token[:1]) if len(token) > 1 else None):
+            first = exact.get(token)
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            for candidates in (
+                first.others if first else None,
+                first.by_second.get(following) if first and following is not None else None,
+                opened.get(token[:2]),
+                opened.get(token[:1]) if len(token) > 1 else None,
+            ):
                 if not candidates:
                     continue
                 for label, pattern in candidates:
