@@ -109,9 +109,7 @@ class Outbox:
     async def _apply(self, row: OutboxMessage, result: DeliveryResult, sender: PersonSender) -> None:
         match result:
             case Delivered(message_id=message_id):
-                self.storage.journal.record([row.id])
-                await self._finish(row, "sent", platform_message_id=message_id)
-                self.storage.journal.settled([row.id])
+                await self._sent(row, message_id)
             case RetryLater(seconds=seconds) if row.attempts + 1 < MAX_ATTEMPTS:
                 await self._finish(row, "queued", retry_in=seconds)
             case RetryLater():
@@ -167,8 +165,13 @@ class Outbox:
             else:
                 await self._finish(row, "failed", error="staff_room")
             return
+        await self._sent(row)
+
+    async def _sent(self, row: OutboxMessage, platform_message_id: str | None = None) -> None:
+        """In the sent journal until the database knows: a kill in between does not send it again
+        (Telegram's requests are already there from the moment they left, bot/channels/telegram_http.py)."""
         self.storage.journal.record([row.id])
-        await self._finish(row, "sent")
+        await self._finish(row, "sent", platform_message_id=platform_message_id)
         self.storage.journal.settled([row.id])
 
     async def _give_up(self, row: OutboxMessage, reason: str) -> None:

@@ -15,10 +15,9 @@ from bot.i18n import Catalogs, Translator
 from bot.messages import InboundMessage, QuickReply, Reply, StoredReply, reply_to_body
 from bot.pseudonym import pseudonym
 from bot.storage import Repository, Storage
-from bot.storage.models import HandoverRequest, User
+from bot.storage.models import ERASE_WHEN_DONE, HandoverRequest, User
 from handover.queue import URGENT_INTENTS, priority_for, raises, reason_for
 from handover.desk import Desk
-from bot.storage.models import ERASE_WHEN_DONE
 from handover.schedule import Schedule, describe
 from nlu.context import ACK, COST, NO, WHERE
 from nlu.intents import HUMAN_REQUEST

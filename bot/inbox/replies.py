@@ -2,9 +2,8 @@
 
 They go out in order, each written to the sent journal as soon as the platform took it and
 deleted from the outbox a moment later (bot/storage/journal.py): a crash in between does not
-send it again. What the platform
-cannot take now goes to the outbox's own worker, with what follows it; what it refuses for good
-is dropped.
+send it again. What the platform cannot take now goes to the outbox's own worker, with what
+follows it; what it refuses for good is dropped.
 """
 
 import logging

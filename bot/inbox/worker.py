@@ -46,8 +46,7 @@ CONCURRENCY = 64
 """Rows handled at once on PostgreSQL: as PTB's updates were, inside the database pool and Telegram's connection limits."""
 SQLITE_CONCURRENCY = 8
 """On SQLite, whose one connection every transaction waits for in turn: more rows in hand only lengthen
-that queue, and with it the moment between a reply going out and its deletion being committed, in
-which a kill -9 makes the reply go out again after the restart."""
+that queue, and the event loop's turns with it."""
 POLL_SECONDS = 1.0
 """How often the worker looks for rows it was not woken for: other processes', retries coming due."""
 
@@ -94,10 +93,10 @@ class InboxWorker:
         self._stopping = False
         self._in_hand: dict[int, asyncio.Task] = {}
         self._unclaimed: set[int] = set()
+        """Rows this process stored and could not claim yet (their sender had one in hand): a finished row wakes the claiming."""
         self._turns = Turns()
         """A row is done when its replies are stored, before they are sent: the sender's next row, which can then
         be claimed, waits here until they are, so that the person reads the replies in order."""
-        """Rows this process stored and could not claim yet (their sender had one in hand): a finished row wakes the claiming."""
 
     async def store(self, items: list[dict[str, Any]]) -> int:
         """Stores incoming updates (channel, delivery_id, sender_key, payload), committed when this returns; a

@@ -8,8 +8,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Update, and_, bindparam, delete, func, insert, literal_column, or_, select, update
@@ -461,7 +461,6 @@ class Storage:
         raised, for the caller to apologise. An error of the statements or the data, such as
         an IntegrityError, is raised at once.
         """
-
 
         async def run() -> T:
             async with self.unit() as repo:
