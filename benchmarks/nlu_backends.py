@@ -24,7 +24,8 @@ sys.path.insert(0, str(REPOSITORY))
 DEFAULT_DATA = REPOSITORY / "nlu" / "heldout"
 PASSES = 3
 """Each backend reads the data this many times; the p99 printed is the median pass's, so that one
-burst of another process on this 2-core machine does not decide the figure."""
+burst of another process on this 2-core machine does not decide the figure. The first pass's is
+printed too: it is the one where every message is new to the process, as a person's is."""
 
 
 def rss_mb(pid: int | str = "self") -> float:
@@ -93,6 +94,7 @@ def measure(name: str, data: Path) -> dict:
         "false_handovers": result.false_handover_rate,
         "p50_ms": statistics.median(latencies),
         "p99_ms": p99s[len(p99s) // 2],
+        "first_p99_ms": percentile(passes[0][1], 0.99),
         "messages_per_s": len(texts) / total,
         "build_s": build_seconds,
         "rss_mb": model_rss,
@@ -125,6 +127,7 @@ def main() -> None:
         ("false handovers", "false_handovers", "{:.3f}"),
         ("latency p50 (ms)", "p50_ms", "{:.2f}"),
         ("latency p99 (ms)", "p99_ms", "{:.2f}"),
+        ("p99, first pass (ms)", "first_p99_ms", "{:.2f}"),
         ("throughput (msg/s)", "messages_per_s", "{:.0f}"),
         ("build/training (s)", "build_s", "{:.1f}"),
         ("resident memory (MB)", "rss_mb", "{:.0f}"),
@@ -135,7 +138,8 @@ def main() -> None:
     if len(results) == 2:
         embedded, rasa = results
         print(
-            f"\nratios embedded/rasa: p99 {embedded['p99_ms'] / rasa['p99_ms']:.2f} (bar: 0.10 at most), "
+            f"\nratios embedded/rasa: p99 {embedded['p99_ms'] / rasa['p99_ms']:.2f} (bar: 0.10 at most; "
+            f"first pass {embedded['first_p99_ms'] / rasa['first_p99_ms']:.2f}), "
             f"memory {embedded['rss_mb'] / rasa['rss_mb']:.2f} (bar: 0.33 at most), build {embedded['build_s'] / rasa['build_s']:.3f}"
         )
 

@@ -31,6 +31,9 @@ class EmbeddedNLU:
         self.thresholds = thresholds or Thresholds()
         self.training_seconds = trained.seconds
         self.example_count = trained.example_count
+        words = trained.intents.words()
+        trained.intents.remember(words)
+        trained.languages.remember(words)
         self.parse_many(WARM_UP)
 
     async def parse(self, text: str, lang_hint: str | None = None) -> Parse:

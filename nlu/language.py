@@ -54,7 +54,9 @@ class LanguageIdentifier:
         guesses: list[LanguageGuess | None] = [None] * len(texts)
         latin_indexes = []
         for index, text in enumerate(texts):
-            share = max(arabic_share(text), arabic_word_share(text))
+            share = arabic_share(text)
+            if share:  # without an Arabic letter, no word is Arabic
+                share = max(share, arabic_word_share(text))
             if share >= ARABIC_SCRIPT_SHARE:
                 guesses[index] = LanguageGuess("ar", round(share, 3))
             else:

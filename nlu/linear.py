@@ -9,27 +9,29 @@ and without its imports, which take about 90 MB.
 """
 
 import re
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 _WHITE_SPACES = re.compile(r"\s\s+")
+WORDS_REMEMBERED = 50_000
+"""Words whose columns a vocabulary keeps: words recur, and looking a long message's thousand
+n-grams up one by one was most of its time. The training examples' words are remembered at
+start; past this number, a new word is looked up each time it comes, so that the words people
+write are not kept without bound."""
+_NO_COLUMNS = np.empty(0, dtype=np.int64)
 
 
-@lru_cache(maxsize=4096)
-def _word_grams(word: str, low: int, high: int) -> tuple[str, ...]:
-    """A word's character n-grams, padded as char_wb pads them; cached, as words recur."""
+def _word_grams(word: str, low: int, high: int) -> list[str]:
+    """A word's character n-grams, padded as scikit-learn's char_wb analyzer pads them (a word shorter
+    than an n-gram counts once, whole)."""
     padded = f" {word} "
-    grams: list[str] = []
-    for n in range(low, high + 1):
-        grams.extend(padded[start : start + n] for start in range(max(1, len(padded) - n + 1)))
-        if len(padded) <= n:
-            break
-    return tuple(grams)
+    size = len(padded)
+    if size <= low:
+        return [padded]
+    return [padded[start : start + n] for n in range(low, min(high, size) + 1) for start in range(size - n + 1)]
 
 
 @dataclass(frozen=True)
@@ -41,28 +43,46 @@ class Vocabulary:
     token_pattern: str
     columns: dict[str, int]
     idf: np.ndarray
+    _word_columns: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def ngrams(self, text: str) -> list[str]:
-        """The analyzer of scikit-learn's TfidfVectorizer, for the two kinds the NLU uses."""
-        text = text.lower()
+    def _word_ngrams(self, text: str) -> list[str]:
+        """scikit-learn's word analyzer."""
+        tokens = re.findall(self.token_pattern, text.lower())
         low, high = self.ngram_range
-        grams = []
-        if self.analyzer == "char_wb":
-            for word in _WHITE_SPACES.sub(" ", text).split():
-                grams.extend(_word_grams(word, low, high))
-            return grams
-        tokens = re.findall(self.token_pattern, text)
+        grams: list[str] = []
         for n in range(low, min(high, len(tokens)) + 1):
             grams.extend(" ".join(tokens[start : start + n]) for start in range(len(tokens) - n + 1))
         return grams
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The columns a text has, and its l2-normalised tf-idf values there."""
-        counts = Counter(i for i in map(self.columns.get, self.ngrams(text)) if i is not None)
-        columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        values = (1 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self.idf[columns]
+        if self.analyzer == "char_wb":
+            per_word = [self._columns_of_word(word) for word in _WHITE_SPACES.sub(" ", text.lower()).split()]
+            found = np.concatenate(per_word) if per_word else _NO_COLUMNS
+        else:
+            found = np.fromiter((i for i in map(self.columns.get, self._word_ngrams(text)) if i is not None), dtype=np.int64)
+        columns, counts = np.unique(found, return_counts=True)
+        values = (1 + np.log(counts)) * self.idf[columns]
         norm = np.sqrt(values @ values)
         return columns, values / norm if norm else values
+
+    def remember(self, words: Iterable[str]) -> None:
+        if self.analyzer == "char_wb":
+            for word in words:
+                self._columns_of_word(word)
+
+    def words(self) -> list[str]:
+        """The single words of a word vocabulary: those of the training examples."""
+        return [gram for gram in self.columns if " " not in gram] if self.analyzer == "word" else []
+
+    def _columns_of_word(self, word: str) -> np.ndarray:
+        known = self._word_columns.get(word)
+        if known is None:
+            get = self.columns.get
+            known = np.array([column for gram in _word_grams(word, *self.ngram_range) if (column := get(gram)) is not None], dtype=np.int64)
+            if len(self._word_columns) < WORDS_REMEMBERED:
+                self._word_columns[word] = known
+        return known
 
 
 @dataclass(frozen=True)
@@ -75,6 +95,14 @@ class LinearModel:
     """One row per column of the features, one column per class: row-major, so that the rows a
     message has are read in one go."""
     bias: np.ndarray
+
+    def words(self) -> list[str]:
+        return [word for vocabulary in self.vocabularies for word in vocabulary.words()]
+
+    def remember(self, words: Iterable[str]) -> None:
+        """Looks the n-grams of these words up now, rather than during a person's message."""
+        for vocabulary in self.vocabularies:
+            vocabulary.remember(words)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """A row per text, summing to 1, as SGDClassifier.predict_proba gives."""

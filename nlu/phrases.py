@@ -83,7 +83,9 @@ class PhraseMatcher:
     def __init__(self, labelled: Iterable[tuple[str, str]]):
         self._exact: dict[str, _FirstWord] = defaultdict(_FirstWord)
         self._open: dict[str, dict[Entry, None]] = defaultdict(dict)
-        """Phrases whose first word has an open ending, by that word's first two letters."""
+        """Phrases whose first word has an open ending ("suicid*"), by that word's stem ("suicid"): a token
+        looks up each of its beginnings, and finds only the phrases whose first word it matches."""
+        self._longest_stem = 0
         for label, phrase in labelled:
             pattern = _pattern(phrase)
             if not pattern:
@@ -91,7 +93,8 @@ class PhraseMatcher:
             first = pattern[0]
             for form in first.forms:
                 if first.open_ending:
-                    self._open[form[:2]][(label, pattern)] = None
+                    self._open[form][(label, pattern)] = None
+                    self._longest_stem = max(self._longest_stem, len(form))
                 else:
                     self._exact[form].add((label, pattern))
 
@@ -101,21 +104,18 @@ class PhraseMatcher:
     def labels_in(self, text: str) -> set[str]:
         tokens = words_of(text)
         found: set[str] = set()
-        exact, opened = self._exact, self._open
+        exact, opened, longest = self._exact, self._open, self._longest_stem
         for index, token in enumerate(tokens):
             first = exact.get(token)
             following = tokens[index + 1] if index + 1 < len(tokens) else None
-            for candidates in (
-                first.others if first else None,
-                first.by_second.get(following) if first and following is not None else None,
-                opened.get(token[:2]),
-                opened.get(token[:1]) if len(token) > 1 else None,
-            ):
-                if not candidates:
+            candidates = [first.others, first.by_second.get(following)] if first else []
+            candidates += [opened.get(token[:length]) for length in range(1, min(len(token), longest) + 1)]
+            for entries in candidates:
+                if not entries:
                     continue
-                for label, pattern in candidates:
+                for label, pattern in entries:
                     if label in found or index + len(pattern) > len(tokens):
                         continue
-                    if all(word.matches(tokens[index + i]) for i, word in enumerate(pattern)):
+                    if all(word.matches(tokens[index + i]) for i, word in enumerate(pattern[1:], 1)):
                         found.add(label)
         return found

@@ -17,6 +17,11 @@ _ARABIC_FOLD = str.maketrans(
      "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4", "٥": "5", "٦": "6", "٧": "7", "٨": "8", "٩": "9",
      "؟": "?", "،": ",", "؛": ";"}
 )
+_LATIN_MARKS = str.maketrans(
+    {chr(code): None for code in range(0x10000) if unicodedata.category(chr(code)) == "Mn" and not 0x600 <= code <= 0x6FF}
+)
+"""The combining marks (accents) of every script of the Basic Multilingual Plane but Arabic's, which
+_ARABIC_MARKS takes care of: dropped in one pass rather than one character at a time (9 ms at import)."""
 _REPEATS = re.compile(r"(.)\1{2,}")
 _PUNCTUATION = re.compile(r"[^\w\s'\u0600-\u06FF]|_")
 _SPACES = re.compile(r"\s+")
@@ -32,15 +37,11 @@ def normalise(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text).lower()
     text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if not _is_latin_mark(c))
+    text = unicodedata.normalize("NFD", text).translate(_LATIN_MARKS)
     text = text.replace("’", "'").replace("`", "'")
     text = _REPEATS.sub(r"\1\1", text)
     text = _PUNCTUATION.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
-
-
-def _is_latin_mark(char: str) -> bool:
-    return unicodedata.category(char) == "Mn" and not ("\u0600" <= char <= "\u06FF")
 
 
 def arabic_share(text: str) -> float:

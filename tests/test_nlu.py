@@ -15,6 +15,7 @@ from bot.cli import main
 from bot.settings import REPOSITORY
 from nlu.classifier import Ranked
 from nlu.evaluation import evaluate
+from nlu import linear
 from nlu.fitting import linear_model, vocabulary
 from nlu.intents import load_intents
 from nlu.parse import Thresholds, decide_route
@@ -175,6 +176,15 @@ def test_features_are_the_ones_sklearn_computes(faq, vectoriser):
         columns, values = words.features(text)
         row[columns] = values
     assert abs(computed - expected).max() < 1e-12
+
+
+def test_a_vocabulary_remembers_a_bounded_number_of_words_and_reads_the_same_either_way(faq, monkeypatch):
+    monkeypatch.setattr(linear, "WORDS_REMEMBERED", 3)
+    words = vocabulary(TfidfVectorizer(analyzer="char_wb", sublinear_tf=True).fit(text for text, _, _ in faq.examples()))
+    message = "un deux trois quatre cinq six deux"
+    first, again = words.features(message), words.features(message)
+    assert len(words._word_columns) == 3
+    assert all((a == b).all() for a, b in zip(first, again))
 
 
 def test_probabilities_are_the_ones_sklearn_computes(faq):
