@@ -7,7 +7,6 @@ Network calls happen outside database transactions.
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
@@ -42,7 +41,6 @@ class Outbox:
         self.clock = clock
         self.on_undelivered = on_undelivered
         """Told (message, reason) when a message to a person is given up or held: the desk tells the topic."""
-        self._worker = secrets.token_hex(8)
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -74,7 +72,7 @@ class Outbox:
         """One pass: claim what is due and deliver it. Returns how many rows were handled."""
         now = self.clock()
         async with self.storage.unit() as repo:
-            rows = await repo.claim_due(self._worker, now, BATCH, LEASE)
+            rows = await repo.claim_due(self.storage.owner, now, BATCH, LEASE)
         for index, row in enumerate(rows):
             if self._stopping:
                 await self._release(rows[index:])

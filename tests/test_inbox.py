@@ -289,6 +289,57 @@ async def test_a_reply_the_journal_says_went_out_before_the_kill_is_not_sent_aga
     assert journal_path.read_bytes() == b""
 
 
+def postgresql_only(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one bot process: a claim left at start is a killed run's, taken back at once")
+
+
+async def test_a_process_holding_its_lock_is_alive_and_one_that_lost_it_is_absent(database_url):
+    postgresql_only(database_url)
+    engines = [connect(database_url), connect(database_url)]
+    await upgrade(engines[0])
+    alive, killed = Storage(engines[0]), Storage(engines[1])
+    assert await alive.presence.keep() and await killed.presence.keep()
+    async with killed.unit() as repo:
+        await repo.inbox.store([item("1", "A"), item("2", "B")], NOW)
+        await repo.inbox.claim(killed.owner, ["telegram"], NOW, 1, LEASE)
+    async with alive.unit() as repo:
+        await repo.inbox.claim(alive.owner, ["telegram"], NOW, 1, LEASE)
+        assert (await repo.absent_owners())[0] == set()
+    await killed.presence.close()  # what the server does when the process's connection closes
+    async with alive.unit() as repo:
+        assert (await repo.absent_owners())[0] == {killed.owner}
+    await alive.presence.close()
+    async with alive.unit() as repo:
+        assert (await repo.absent_owners())[0] == {killed.owner}  # never its own, while it takes its lock again
+    await killed.close()
+    await alive.close()
+
+
+async def test_what_a_killed_process_had_claimed_is_taken_over_in_seconds_not_after_its_lease(bot_api, database_url, faq, nlu):
+    postgresql_only(database_url)
+    settings = bot_settings(bot_api, database_url)
+    async with running_bot(bot_api, settings, (faq, nlu)) as app:
+        key_of = app.engine.pseudonym_of
+    killed = Storage(connect(database_url))
+    assert await killed.presence.keep()
+    long_lease = timedelta(minutes=10)
+    async with killed.unit() as repo:
+        await repo.inbox.store(inbox_items([bot_api.new_message(LUCIA, "/start")], key_of), datetime.now(UTC))
+        await repo.inbox.claim(killed.owner, ["telegram"], datetime.now(UTC), 10, long_lease)
+        await repo.enqueue_replies(
+            "telegram", str(AMINA.id), [{"text": "première", "lang": "fr", "erase_when_done": True}, {"text": "seconde", "lang": "fr", "erase_when_done": True}],
+            datetime.now(UTC), long_lease,
+        )
+    await killed.close()
+    since = bot_api.mark()
+    async with running_bot(bot_api, settings, (faq, nlu)) as app:
+        await bot_api.wait_sent(AMINA.id, 2, timeout=15)
+        await all_handled(app, timeout=15)
+    assert bot_api.texts(AMINA.id, since) == ["première", "seconde"]
+    assert bot_api.texts(LUCIA.id, since)
+
+
 def test_the_journal_reads_the_ids_written_and_leaves_a_line_cut_by_a_kill(tmp_path):
     journal = SentJournal(tmp_path / "sent")
     journal.record([7, 3])

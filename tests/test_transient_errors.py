@@ -9,25 +9,22 @@ messages.
 import asyncio
 import errno
 import os
-import pwd
-import shlex
 import socket
 import sqlite3
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from sqlalchemy import NullPool, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage import Storage, connect
 from bot.storage.database import Unreachable, error_name, transient
 from bot.storage.models import Event
 from conftest import NOW
+from fakes.postgres import LocalServer, fresh_database, restartable_server
 from fakes.running import bot_settings, running_bot
 from fakes.telegram_api import Person
 
@@ -193,76 +190,15 @@ async def test_the_person_is_told_nothing_while_the_database_is_away(engine, sto
 # --- A real restart of PostgreSQL ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LocalServer:
-    """The PostgreSQL server of TEST_POSTGRES_URL when it runs on this machine, as .ci/postgres.sh starts it."""
-
-    data_dir: Path
-    pg_ctl: Path
-    options: str
-    """The server's command-line options but its data directory (from postmaster.opts)."""
-    owner: str
-
-    @classmethod
-    async def of(cls, admin_url: str) -> "LocalServer | None":
-        admin = create_async_engine(admin_url, poolclass=NullPool)
-        try:
-            async with admin.connect() as connection:
-                data_dir = Path(await connection.scalar(text("SELECT current_setting('data_directory')")))
-        finally:
-            await admin.dispose()
-        try:
-            binary, *arguments = shlex.split((data_dir / "postmaster.opts").read_text())
-        except OSError:
-            return None  # another machine's, or another user's
-        if "-D" in arguments:
-            at = arguments.index("-D")
-            del arguments[at : at + 2]
-        pg_ctl = Path(binary).with_name("pg_ctl")
-        owner = pwd.getpwuid(data_dir.stat().st_uid).pw_name
-        if not pg_ctl.exists() or (owner != pwd.getpwuid(os.getuid()).pw_name and os.getuid() != 0):
-            return None
-        return cls(data_dir, pg_ctl, shlex.join(arguments), owner)
-
-    async def stop(self) -> None:
-        """Fast shutdown, as a restart by an administrator or an orchestrator does: sessions are cut."""
-        await self._pg_ctl("stop", "-m", "fast", "-w")
-
-    async def start(self) -> None:
-        await self._pg_ctl("start", "-w", "-l", str(self.data_dir / "server.log"), "-o", self.options)
-
-    async def _pg_ctl(self, *arguments: str) -> None:
-        command = [str(self.pg_ctl), "-D", str(self.data_dir), *arguments]
-        if self.owner != pwd.getpwuid(os.getuid()).pw_name:
-            command = ["su", self.owner, "-s", "/bin/sh", "-c", shlex.join(command)]
-        process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-        _, stderr = await process.communicate()
-        assert process.returncode == 0, stderr.decode()
-
-
 @pytest.fixture
-async def restartable_postgres(tmp_path: Path) -> AsyncIterator[tuple[str, LocalServer]]:
-    """A fresh database on the local test server, and the means to restart that server.
-
-    The database is made and dropped through connections of their own (the server restarts in between).
-    """
-    admin_url = os.environ.get("TEST_POSTGRES_URL")
-    if not admin_url:
-        pytest.skip("needs TEST_POSTGRES_URL (bash .ci/postgres.sh)")
-    server = await LocalServer.of(admin_url)
-    if server is None:
-        pytest.skip("the server of TEST_POSTGRES_URL is not one this test can stop and start (.ci/postgres.sh's is)")
-    name = f"test_restart_{os.getpid()}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}", server
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+async def restartable_postgres() -> AsyncIterator[tuple[str, LocalServer]]:
+    """A fresh database on the local test server, and the means to restart that server."""
+    found = await restartable_server()
+    if isinstance(found, str):
+        pytest.skip(found)
+    admin_url, server = found
+    async with fresh_database(admin_url, f"test_restart_{os.getpid()}") as database_url:
+        yield database_url, server
 
 
 PEOPLE = [Person(3000 + number, first_name=f"P{number}", language_code="fr") for number in range(8)]

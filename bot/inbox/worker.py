@@ -13,7 +13,7 @@ quote the text of the update.
 
 import asyncio
 import logging
-import secrets
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from bot.storage import Repository, Storage
 from bot.storage.database import error_name, transient
 from bot.storage.inbox_queries import Claimed
 from bot.storage.models import ERASE_WHEN_DONE
+from bot.storage.presence import ABSENT_FOR
 from handover.outbox import STAFF
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ SQLITE_CONCURRENCY = 8
 """On SQLite, whose one connection every transaction waits for in turn: more rows in hand only lengthen
 that queue, and the event loop's turns with it."""
 POLL_SECONDS = 1.0
-"""How often the worker looks for rows it was not woken for: other processes', retries coming due."""
+"""How often the worker looks for rows it was not woken for: other processes', retries coming due,
+and (PostgreSQL) for the claims of processes that died (bot/storage/presence.py)."""
 
 
 class Unreadable(Exception):
@@ -88,9 +90,13 @@ class InboxWorker:
     concurrency: int = CONCURRENCY
 
     def __post_init__(self) -> None:
-        self._name = secrets.token_hex(8)
         self._wake = asyncio.Event()
         self._stopping = False
+        self._ready = False
+        """Nothing is claimed until what a previous run left is taken back: its replies go first."""
+        self._absent_since: dict[str, float] = {}
+        """PostgreSQL: the processes whose claims stand without their lock, since when (monotonic seconds)."""
+        self._next_look = 0.0
         self._in_hand: dict[int, asyncio.Task] = {}
         self._unclaimed: set[int] = set()
         """Rows this process stored and could not claim yet (their sender had one in hand): a finished row wakes the claiming."""
@@ -106,13 +112,13 @@ class InboxWorker:
         The same transaction claims what this process has room for, the new rows first in line:
         one transaction an update, not two, on the way in.
         """
-        free = 0 if self._stopping else self.concurrency - len(self._in_hand)
+        free = self.concurrency - len(self._in_hand) if self._ready and not self._stopping else 0
         channels = list(self.handlers)
 
         async def store_and_claim(repo: Repository) -> tuple[list[int], list[Claimed]]:
             now = self.clock()
             stored = await repo.inbox.store(items, now)
-            claimed = await repo.inbox.claim(self._name, channels, now, free, LEASE) if stored and free > 0 else []
+            claimed = await repo.inbox.claim(self.storage.owner, channels, now, free, LEASE) if stored and free > 0 else []
             return stored, claimed
 
         stored, claimed = await self.storage.transaction(store_and_claim)
@@ -132,13 +138,18 @@ class InboxWorker:
 
     async def run(self) -> None:
         """Until stop(); then the rows in hand are finished (`drain`)."""
-        sqlite = self.storage.engine.dialect.name == "sqlite"
+        shared = self.storage.presence.needed
         await self._settle_journal()
-        if sqlite:
+        if shared:
+            await self._take_over_the_dead(at_start=True)
+        else:
             await self._release_dead_claims()
-        await self._send_leftover_replies(every=sqlite)
+            await self._send_leftover_replies(of=None)
+        self._ready = True
         while not self._stopping:
             self._wake.clear()
+            if shared and time.monotonic() >= self._next_look:
+                await self._take_over_the_dead(at_start=False)
             free = self.concurrency - len(self._in_hand)
             if free > 0:
                 claimed = await self._claim(free)
@@ -187,11 +198,55 @@ class InboxWorker:
             log.info("Taken back from a previous run: %d incoming update(s), %d reply(ies) to send.", inbox, outbox)
         self.on_queued()
 
-    async def _send_leftover_replies(self, every: bool) -> None:
-        """Replies stored with their message's row done, but not sent when the process died: sent first, in order
-        for each person, so that they come before the replies to the person's later messages."""
+    async def _take_over_the_dead(self, at_start: bool) -> None:
+        """PostgreSQL: the claims of processes seen without their lock for ABSENT_FOR are free again, their replies
+        sent (bot/storage/presence.py). At start, nothing is claimed before: a killed run's replies go first."""
+        self._next_look = time.monotonic() + POLL_SECONDS
+        absent = await self._look_for_absent_owners(at_start)
+        if absent is None:
+            return
+        now = time.monotonic()
+        dead = {owner for owner, since in self._absent_since.items() if now - since >= ABSENT_FOR}
+        if dead:
+            try:
+                inbox, outbox = await self.storage.transaction(lambda repo: repo.release_claims_of(dead))
+            except Exception as error:
+                log.warning("The claims of stopped processes could not be released (%s); trying again.", error_name(error))
+                return
+            log.info("Taken back from %d stopped process(es): %d incoming update(s), %d reply(ies) to send.", len(dead), inbox, outbox)
+            self.on_queued()
+        if dead or at_start:
+            await self._send_leftover_replies(of=dead)
+        for owner in dead:
+            del self._absent_since[owner]
+
+    async def _look_for_absent_owners(self, at_start: bool) -> set[str] | None:
+        """The processes whose claims stand without their lock (this one's lock kept first); None while the database is away.
+
+        Running, this process has seen when each went absent. At start it has not: an owner absent then is
+        taken to have been so since the server started, which is at most what a live process needs to take
+        its lock again. So a run killed a while ago is judged at once, and one whose server has just
+        restarted (with its other processes taking their locks back) after ABSENT_FOR."""
+        if not await self.storage.presence.keep():
+            return None
         try:
-            rows = await self.storage.transaction(lambda repo: repo.leftover_replies(self.clock(), REPLY_LEASE, every))
+            absent, server_up_for = await self.storage.transaction(lambda repo: repo.absent_owners(), retry_for=0)
+        except Exception as error:
+            log.warning("The claims of other processes could not be read (%s); trying again.", error_name(error))
+            return None
+        now = time.monotonic()
+        first_seen = now - server_up_for if at_start else now
+        self._absent_since = {owner: self._absent_since.get(owner, first_seen) for owner in absent}
+        return absent
+
+    async def _send_leftover_replies(self, of: set[str] | None) -> None:
+        """Replies stored with their message's row done, but not sent when the process died: sent first, in order
+        for each person, so that they come before the replies to the person's later messages.
+
+        `of`: the processes found dead (PostgreSQL), whose replies are sent with those whose claim ran out; None
+        on SQLite: all of them, as one process runs."""
+        try:
+            rows = await self.storage.transaction(lambda repo: repo.leftover_replies(self.clock(), REPLY_LEASE, of))
         except Exception as error:
             log.warning("Replies left by a previous run could not be read (%s); the outbox sends them.", error_name(error))
             return
@@ -209,7 +264,7 @@ class InboxWorker:
     async def _claim(self, limit: int) -> list[Claimed]:
         channels = list(self.handlers)
         try:
-            return await self.storage.transaction(lambda repo: repo.inbox.claim(self._name, channels, self.clock(), limit, LEASE), retry_for=0)
+            return await self.storage.transaction(lambda repo: repo.inbox.claim(self.storage.owner, channels, self.clock(), limit, LEASE), retry_for=0)
         except Exception as error:
             log.warning("The inbox could not be read (%s); trying again.", error_name(error))
             return []

@@ -5,14 +5,14 @@ import logging
 import secrets
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import Update, and_, bindparam, delete, func, insert, literal_column, or_, select, update
+from sqlalchemy import String, Update, and_, bindparam, case, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -27,10 +27,12 @@ from bot.storage.models import (
     Event,
     HandoverMessage,
     HandoverRequest,
+    InboxItem,
     OutboxMessage,
     SeenUpdate,
     User,
 )
+from bot.storage.presence import LIVE_OWNERS, NAMESPACE, Presence
 from bot.storage.sqlite import truncate_wal
 
 log = logging.getLogger(__name__)
@@ -69,8 +71,9 @@ _EVENT = insert(Event.__table__)
 _FIRST_DELIVERY = {name: dialect_insert(SeenUpdate.__table__).on_conflict_do_nothing() for name, dialect_insert in _DIALECT_INSERT.items()}
 _REPLIES = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id, sort_by_parameter_order=True)
 _DELETE_OUTBOX = delete(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id.in_(bindparam("ids", expanding=True)))
-REPLIES_CLAIM = "inbox"
-"""The claim on the replies to a message from the inbox, until the process that handled it has sent them."""
+REPLIES_CLAIM = "replies:"
+"""Starts the claim on the replies to a message from the inbox, followed by the owner number of the process
+that handled it (bot/storage/presence.py), until that process has sent them."""
 SENT_DELETED_AFTER = 0.05
 """Seconds a sent reply stays in the outbox, to be deleted with the others sent meanwhile: one transaction for many."""
 _ERASED = "erased"
@@ -93,8 +96,10 @@ class Arrival:
 class Repository:
     """The queries of one unit of work (one incoming message, usually)."""
 
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncSession, owner: str):
+        """`owner`: the process's name in the claims it makes (Storage.owner)."""
         self.session = session
+        self.owner = owner
         self.inbox = InboxQueries(session)
         """Incoming updates, stored before they are acknowledged (bot/inbox/)."""
 
@@ -302,7 +307,7 @@ class Repository:
         rows = [
             {
                 "channel": channel, "address": address, "body": body, "status": "queued", "attempts": 0, "due_at": now,
-                "claimed_by": REPLIES_CLAIM, "claimed_until": now + lease, "created_at": now,
+                "claimed_by": REPLIES_CLAIM + self.owner, "claimed_until": now + lease, "created_at": now,
             }
             for body in bodies
         ]
@@ -329,25 +334,58 @@ class Repository:
         """
         result = await self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.status == "queued", OutboxMessage.claimed_until.is_not(None), OutboxMessage.claimed_by != REPLIES_CLAIM)
+            .where(OutboxMessage.status == "queued", OutboxMessage.claimed_until.is_not(None), ~OutboxMessage.claimed_by.startswith(REPLIES_CLAIM))
             .values(claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    async def leftover_replies(self, now: datetime, lease: timedelta, every: bool) -> list[tuple[int, str, str, dict]]:
-        """Replies a killed process had stored and not sent: claimed again for `lease`; (id, channel, address, body), oldest first.
+    async def leftover_replies(self, now: datetime, lease: timedelta, of: Collection[str] | None) -> list[tuple[int, str, str, dict]]:
+        """Replies a killed process had stored and not sent, claimed by this process for `lease`; (id, channel, address,
+        body), oldest first.
 
-        `every`: all of them (SQLite, one process); otherwise those whose claim has run out.
+        `of`: None for all of them (SQLite, one process); otherwise those of the processes `of` (found dead,
+        bot/storage/presence.py) and those whose claim has run out.
         """
         table = OutboxMessage.__table__
-        left = and_(table.c.claimed_by == REPLIES_CLAIM, table.c.status == "queued")
-        if not every:
-            left = and_(left, table.c.claimed_until < now)
+        left = and_(table.c.claimed_by.startswith(REPLIES_CLAIM), table.c.status == "queued")
+        if of is not None:
+            left = and_(left, or_(table.c.claimed_until < now, table.c.claimed_by.in_([REPLIES_CLAIM + owner for owner in of])))
         result = await self.session.execute(
-            update(table).where(left).values(claimed_until=now + lease).returning(table.c.id, table.c.channel, table.c.address, table.c.body)
+            update(table)
+            .where(left)
+            .values(claimed_by=REPLIES_CLAIM + self.owner, claimed_until=now + lease)
+            .returning(table.c.id, table.c.channel, table.c.address, table.c.body)
         )
         return sorted((tuple(row) for row in result), key=lambda row: row[0])  # type: ignore[misc]
+
+    async def absent_owners(self) -> tuple[set[str], float]:
+        """The processes that made claims still standing (inbox, outbox, replies) and hold no lock, and the seconds
+        the server has been running: PostgreSQL only.
+
+        This process's own claims are never among them, even while it takes its lock again.
+        """
+        inbox, outbox = InboxItem.__table__, OutboxMessage.__table__
+        reply_owner = func.substr(outbox.c.claimed_by, len(REPLIES_CLAIM) + 1)
+        owners = select(inbox.c.claimed_by.label("owner")).where(inbox.c.status == "pending", inbox.c.claimed_by.is_not(None)).union(
+            select(case((outbox.c.claimed_by.startswith(REPLIES_CLAIM), reply_owner), else_=outbox.c.claimed_by))
+            .where(outbox.c.status == "queued", outbox.c.claimed_by.is_not(None))
+        ).subquery()
+        live = LIVE_OWNERS.bindparams(namespace=NAMESPACE).columns(objid=String).subquery()
+        query = select(owners.c.owner).where(owners.c.owner != self.owner, owners.c.owner.not_in(select(live.c.objid)))
+        up_for = await self.session.scalar(select(func.extract("epoch", func.now() - func.pg_postmaster_start_time())))
+        return set(await self.session.scalars(query)), float(up_for)
+
+    async def release_claims_of(self, owners: Collection[str]) -> tuple[int, int]:
+        """The inbox rows and outbox rows (not replies: `leftover_replies`) claimed by dead processes, free again."""
+        inbox, outbox = InboxItem.__table__, OutboxMessage.__table__
+        released = [
+            await self.session.execute(
+                update(table).where(table.c.status == status, table.c.claimed_by.in_(list(owners))).values(claimed_by=None, claimed_until=None)
+            )
+            for table, status in ((inbox, "pending"), (outbox, "queued"))
+        ]
+        return int(released[0].rowcount or 0), int(released[1].rowcount or 0)  # type: ignore[attr-defined]
 
     async def settle_sent(self, message_ids: list[int], now: datetime) -> int:
         """Rows the sent journal names (bot/storage/journal.py): gone out before a crash, so done as if it had
@@ -433,6 +471,9 @@ class Storage:
         self.engine = engine
         self.retry_for = retry_for
         self.journal = journal or SentJournal(None)
+        self.owner = str(secrets.randbelow(2**31 - 1) + 1)
+        """This process's name in the claims it makes: a positive 32-bit number, for its lock (bot/storage/presence.py)."""
+        self.presence = Presence(engine, self.owner)
         self._sessions = sessions(engine)
         self._sent: list[int] = []
         self._deleting: asyncio.Task | None = None
@@ -446,7 +487,7 @@ class Storage:
         """
         async with self._sessions() as session:
             async with session.begin():
-                yield Repository(session)
+                yield Repository(session, self.owner)
             erased = session.info.pop(_ERASED, False)
         if erased:
             await self.after_erasure()
@@ -548,4 +589,5 @@ class Storage:
             await self._deleting
         await self._delete_sent(0)
         self.journal.close()
+        await self.presence.close()
         await self.engine.dispose()

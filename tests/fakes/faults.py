@@ -1,5 +1,6 @@
 """Fault injection against the real `outreach-bot run`: a burst of messages, the process killed with SIGKILL
-in the middle of it and started again, and what each person got back compared with a run without faults.
+in the middle of it and started again, or its PostgreSQL server restarted, and what each person got back
+compared with a run without faults.
 
 Used by tests/test_faults.py (marked `faults`) and benchmarks/faults.py (which prints the figures).
 The bot runs in a process of its own, against the fake Bot API server of the tests, by long
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from fakes.postgres import LocalServer
 from fakes.telegram_api import FakeBotApi, Person
 
 TEXTS = ("c koi la prep", "où êtes-vous ?", "je veux faire un test", "quels sont vos horaires", "merci")
@@ -185,13 +187,20 @@ async def burst(
     seed: int = 1,
     poison: bool = False,
     rate_limit: int = 0,
+    restarts: tuple[float, ...] = (),
+    server: LocalServer | None = None,
+    down_for: float = 0.5,
 ) -> Run:
     """`people` × `per_person` messages pushed at once; SIGKILL after each delay of `kills` (seconds from the burst), a restart after each.
 
     `poison`: first of all, an update the library cannot parse (from the first person, with a
     phone number and their name in it), as a Bot API of another version could send.
     `rate_limit`: TELEGRAM_RATE_LIMIT (0: lifted, so that a test is quick; 30 is Telegram's).
+    `restarts`: moments (seconds from the burst) at which `server`, the PostgreSQL server of
+    `database_url`, is stopped (fast shutdown: sessions cut) and started again `down_for` seconds later.
     """
+    if restarts and server is None:
+        raise ValueError("restarts need the server of database_url")
     workdir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     persons = [Person(500_000 + n, first_name=f"Person{n}", language_code="fr") for n in range(people)]
@@ -213,10 +222,16 @@ async def burst(
                 else:
                     api.push(update)
             started = time.monotonic()
-            for delay in kills:
+            for delay, fault in sorted([(delay, "kill") for delay in kills] + [(delay, "restart") for delay in restarts]):
                 await asyncio.sleep(max(0.0, started + delay - time.monotonic()) + rng.uniform(0, 0.01))
-                await runner.kill()
-                await runner.start()
+                if fault == "kill":
+                    await runner.kill()
+                    await runner.start()
+                else:
+                    assert server is not None
+                    await server.stop()
+                    await asyncio.sleep(down_for)
+                    await server.start()
             if side is not None:
                 await side.delivered_all()
             await api.settle(quiet=1.5, timeout=120)
