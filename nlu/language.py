@@ -29,6 +29,10 @@ OTHER_LANGUAGE_CERTAIN = 0.9
 """Above this, the general detector wins even where the bot's own model hears arabizi."""
 _OTHER_SCRIPT = re.compile(r"[\u0370-\u03FF\u0400-\u052F\u0530-\u058F\u0590-\u05FF\u0900-\u0DFF\u0E00-\u0E7F\u1100-\u11FF\u3040-\u30FF\u4E00-\u9FFF\uAC00-\uD7AF]")
 """Greek, Cyrillic, Armenian, Hebrew, Indic, Thai, Korean, Japanese, Chinese: never one of the bot's languages."""
+_OTHER_LETTER = re.compile(r"[ąćęłńśźżőűğışșțăãõßøåæěřůėųįēāī]")
+"""Letters of Polish, Hungarian, Turkish, Romanian, Portuguese, German, Nordic, Czech and Baltic
+spelling that French, Spanish, English and arabizi never use: "dziękuję bardzo" is not two words
+of anything the bot speaks, short as it is."""
 _ARABIZI_WORD = re.compile(r"(?<![\d\w])(?=\w*[a-z])(?=\w*[235679])[a-z235679]{3,}(?![\w])")
 """A word of letters and the digits that write Arabic sounds ("sa7bti", "tfi9", "3ndi"): arabizi,
 which the general detector takes for Cebuano or Indonesian."""
@@ -84,11 +88,11 @@ def arabic_word_share(text: str) -> float:
 
 def other_language(text: str) -> LanguageGuess | None:
     """The language of a message in none of the bot's languages, when that is sure; else None."""
-    other_script = _OTHER_SCRIPT.search(text) is not None
-    if not other_script and (len(text.split()) < OTHER_LANGUAGE_MIN_WORDS or _ARABIZI_WORD.search(text.lower())):
+    foreign = _OTHER_SCRIPT.search(text) is not None or _OTHER_LETTER.search(text.lower()) is not None
+    if not foreign and (len(text.split()) < OTHER_LANGUAGE_MIN_WORDS or _ARABIZI_WORD.search(text.lower())):
         return None
     [best] = detect(text.replace("\n", " "), model="lite", k=1)
     lang, score = str(best["lang"]), float(best["score"])
-    if lang in LANGUAGES or not (other_script or score >= OTHER_LANGUAGE_SURE):
+    if lang in LANGUAGES or not (foreign or score >= OTHER_LANGUAGE_SURE):
         return None
     return LanguageGuess(lang, round(score, 3))

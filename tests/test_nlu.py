@@ -56,6 +56,8 @@ def test_parse_command_follows_the_contract(monkeypatch, capsys):
         ("chno homa lwra9 li khasni bach nji 3andkom", "ar"),
         ("أين يمكنني إجراء فحص السيدا؟", "ar"),
         ("where can I get tested for HIV?", "en"),
+        ("dziękuję bardzo", "pl"),
+        ("mulțumesc frumos", "ro"),
     ],
 )
 def test_language_is_identified(nlu, text, lang):
@@ -97,6 +99,9 @@ def test_lexicon_matches_whole_words_without_accents_and_with_arabic_prefixes():
         "mon ami ne respire plus apres la G",
         "un client me frappe au secours",
         "me violaron",
+        "jveux me tuer ce soir",
+        "el zboun ma3ah sekina w mesh 3ayez yemshi",
+        "sa7eb el dar 9alli khalsi b jesmek",
     ],
 )
 def test_crisis_messages_go_to_a_person(nlu, text):
