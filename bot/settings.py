@@ -6,6 +6,7 @@ a traceback in the middle of a busy evening.
 
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -17,6 +18,9 @@ from bot.faq.model import LANGUAGES
 from handover.staff import parse_staff_ids
 
 REPOSITORY = Path(__file__).resolve().parent.parent
+CONTENT = REPOSITORY if (REPOSITORY / "faq").is_dir() else Path(sys.prefix) / "share" / "outreach-bot"
+"""Where the FAQ and the bot's sentences are by default: the checkout's own folders, or the copy that
+installing the package put under its prefix (pyproject.toml's data-files)."""
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///outreach-bot.sqlite3"
 DEFAULT_TEMPLATE_LANGUAGES = "fr:fr,es:es,ar:ar,en:en_US"
 WHATSAPP_REQUIRED = ("whatsapp_verify_token", "whatsapp_app_secret", "whatsapp_access_token", "whatsapp_phone_number_id", "whatsapp_template_name")
@@ -55,9 +59,9 @@ class Settings(BaseSettings):
     rasa_python: str | None = None
     """The Python 3.10 that runs Rasa; unset: `python3.10` on PATH, else pyenv's newest 3.10."""
     rasa_cache_dir: Path = Field(default_factory=_user_cache_dir)
-    faq_dir: Path = REPOSITORY / "faq"
+    faq_dir: Path = CONTENT / "faq"
     nlu_data_dir: Path = REPOSITORY / "nlu" / "data"
-    locales_dir: Path = REPOSITORY / "locales"
+    locales_dir: Path = CONTENT / "locales"
     schedule_file: Path = REPOSITORY / "handover" / "schedule.yml"
     staff_chat_id: int | None = None
     staff_ids: Annotated[dict[int, str], NoDecode] = Field(default_factory=dict)

@@ -23,14 +23,11 @@ from nlu.safety import CrisisLexicon
 from nlu.text import normalise
 from nlu.training import TrainingFailed, train
 
-SHARED_SPEC = REPOSITORY.parent / "shared" / "spec"
 CONTRACT_KEYS = {"text", "lang", "intent", "confidence", "route"}
 
 
 def devset() -> list[dict]:
-    path = SHARED_SPEC / "devset.jsonl"
-    if not path.exists():
-        pytest.skip("the shared devset is not beside the repository")
+    path = REPOSITORY / "nlu" / "devset.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -143,13 +140,6 @@ def test_heldout_messages_are_labelled_with_known_intents_dialects_and_styles():
     rows = heldout()
     assert {r["intent"] for r in rows} <= intents
     assert all(r.get("style") for r in rows) and all(r.get("dialect") for r in rows if r["lang"] == "ar")
-
-
-def test_intents_file_is_the_shared_spec():
-    shared = SHARED_SPEC / "intents.yml"
-    if not shared.exists():
-        pytest.skip("the shared spec is not beside the repository")
-    assert (REPOSITORY / "nlu" / "intents.yml").read_text() == shared.read_text()
 
 
 def test_eval_command_prints_the_figures(tmp_path, capsys):
