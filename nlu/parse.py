@@ -56,8 +56,12 @@ class Parse:
 
 
 def _softened(ranking: list[Ranked], crisis: str, thresholds: Thresholds, by_rule: bool) -> tuple[str, float, Route, bool, str | None]:
-    """The best intent that is not a crisis answers; the crisis becomes the one to check for."""
-    others = [r for r in ranking if not r.intent.startswith("crisis.")]
+    """The best intent that is not a crisis answers; the crisis becomes the one to check for.
+
+    Its confidence is its share of what is not a crisis: the words that make the classifier think of
+    one ("respire plus", "a client hits me") are in the message, but the person asks something else."""
+    not_crisis = 1.0 - sum(r.confidence for r in ranking if r.intent.startswith("crisis."))
+    others = [Ranked(r.intent, round(r.confidence / not_crisis, 4)) for r in ranking if not r.intent.startswith("crisis.")] if not_crisis > 0 else []
     intent, confidence, route, _ = decide_route(others, None, False, thresholds)
     return intent, confidence, route, by_rule, crisis
 
@@ -72,7 +76,7 @@ def decide(ranking: list[Ranked], reading: Reading, thresholds: Thresholds) -> t
     if reading.softened is not None:
         return _softened(ranking, reading.softened, thresholds, by_rule=True)
     intent, confidence, route, by_rule = decide_route(ranking, reading.crisis, reading.calls_for_help, thresholds, reading.idiom)
-    if route == "handover" and not by_rule and (reading.idiom and intent != MEDICAL or reading.past and intent == VIOLENCE):
+    if route == "handover" and not by_rule and (reading.ahead or reading.idiom and intent != MEDICAL or reading.past and intent == VIOLENCE):
         return _softened(ranking, intent, thresholds, by_rule=False)
     hint = None
     if route == "fallback":

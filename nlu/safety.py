@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from nlu.phrases import PhraseMatcher
 
-PAST, HYPOTHETICAL, NOW, IDIOM = "past", "hypothetical", "now", "idiom"
-SOFTENING = (PAST, HYPOTHETICAL, NOW, IDIOM)
+PAST, HYPOTHETICAL, AHEAD, NOW, IDIOM = "past", "hypothetical", "ahead", "now", "idiom"
+SOFTENING = (PAST, HYPOTHETICAL, AHEAD, NOW, IDIOM)
 """The lexicon's lists that soften a crisis phrase: a violence in the past or in a "what if" asked about
 ("si un jour un client me frappe, je peux porter plainte ?"), or an idiom ("ce client va me tuer mdr",
-"je meurs de faim"). Never a medical emergency."""
+"je meurs de faim"), never a medical emergency; and a question asked ahead, to know what to do one day
+("que faire si quelqu'un respire mal avec le G ? je veux savoir avant samedi"), a medical one too."""
 VIOLENCE, MEDICAL = "crisis.violence", "crisis.medical"
 _LAUGHING_EMOJI = re.compile("[\U0001F602\U0001F923\U0001F639\U0001F606\U0001F605\U0001F604]")
 
@@ -35,6 +36,8 @@ class Reading:
     """The message speaks of a violence in the past or in a "what if", and of nothing happening today."""
     idiom: bool = False
     """Laughter, or words that make a death phrase an idiom ("de faim", "de rire")."""
+    ahead: bool = False
+    """The person asks ahead, to know what to do if it happens one day, and says nothing happens now."""
 
 
 class CrisisLexicon:
@@ -57,6 +60,7 @@ class CrisisLexicon:
         crisis = next((intent for intent in self._order if intent in found), None)
         idiom = IDIOM in found or _LAUGHING_EMOJI.search(text) is not None
         past = (PAST in found or HYPOTHETICAL in found) and NOW not in found
-        if crisis is not None and crisis != MEDICAL and (idiom or (past and crisis == VIOLENCE)):
-            return Reading(None, DISTRESS in found, softened=crisis, past=past, idiom=idiom)
-        return Reading(crisis, DISTRESS in found, past=past, idiom=idiom)
+        ahead = AHEAD in found and NOW not in found
+        if crisis is not None and (ahead or crisis != MEDICAL and (idiom or (past and crisis == VIOLENCE))):
+            return Reading(None, DISTRESS in found, softened=crisis, past=past, idiom=idiom, ahead=ahead)
+        return Reading(crisis, DISTRESS in found, past=past, idiom=idiom, ahead=ahead)

@@ -306,6 +306,25 @@ async def test_a_past_violence_asked_about_gets_the_answer_and_a_gentle_check(se
     assert await requests(storage) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("que faire si une copine respire plus après le G ? je veux savoir avant la soirée de samedi", "drugs.ghb"),
+        ("what do we do if someone passes out and stops breathing on G? asking in advance for the party", "drugs.ghb"),
+    ],
+)
+async def test_an_emergency_asked_about_ahead_gets_the_answer_and_a_gentle_check(send, faq, storage, catalogs, text, intent):
+    replies = await send(text)
+    assert replies[0].text == faq.answer(intent, replies[0].lang)
+    assert replies[1].text == catalogs.translator(replies[0].lang).gettext("Are you safe right now?")
+    assert await requests(storage) == []
+
+
+async def test_an_emergency_happening_now_is_one_even_when_the_person_wanted_to_know_ahead(send, faq):
+    replies = await send("je voulais savoir à l'avance mais là ce soir ma copine respire plus après le G")
+    assert replies[0].text == faq.answer("crisis.medical", "fr")
+
+
 async def test_a_violence_happening_today_is_a_crisis_even_with_a_past_one(send, faq):
     replies = await send("il m'a frappée l'an dernier et il est revenu ce soir, il me menace maintenant")
     assert replies[0].text == faq.answer("crisis.violence", "fr")
