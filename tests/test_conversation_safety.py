@@ -297,23 +297,11 @@ async def test_yes_to_the_check_opens_the_menu_and_hands_nothing_over(send, unsu
         ("me golpearon hace unos meses en la calle, todavia puedo denunciar?", "work.rights"),
         ("si un jour un client me frappe, est-ce que je peux porter plainte même sans papiers ?", "work.rights"),
         ("what if a client hits me one day, can i go to the police without papers?", "work.rights"),
-    ],
-)
-async def test_a_past_violence_asked_about_gets_the_answer_and_a_gentle_check(send, faq, storage, catalogs, text, intent):
-    replies = await send(text)
-    assert replies[0].text == faq.answer(intent, replies[0].lang)
-    assert replies[1].text == catalogs.translator(replies[0].lang).gettext("Are you safe right now?")
-    assert await requests(storage) == []
-
-
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
         ("que faire si une copine respire plus après le G ? je veux savoir avant la soirée de samedi", "drugs.ghb"),
         ("what do we do if someone passes out and stops breathing on G? asking in advance for the party", "drugs.ghb"),
     ],
 )
-async def test_an_emergency_asked_about_ahead_gets_the_answer_and_a_gentle_check(send, faq, storage, catalogs, text, intent):
+async def test_a_past_violence_or_an_emergency_asked_about_ahead_gets_the_answer_and_a_gentle_check(send, faq, storage, catalogs, text, intent):
     replies = await send(text)
     assert replies[0].text == faq.answer(intent, replies[0].lang)
     assert replies[1].text == catalogs.translator(replies[0].lang).gettext("Are you safe right now?")
