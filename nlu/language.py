@@ -29,10 +29,11 @@ OTHER_LANGUAGE_CERTAIN = 0.9
 """Above this, the general detector wins even where the bot's own model hears arabizi."""
 _OTHER_SCRIPT = re.compile(r"[\u0370-\u03FF\u0400-\u052F\u0530-\u058F\u0590-\u05FF\u0900-\u0DFF\u0E00-\u0E7F\u1100-\u11FF\u3040-\u30FF\u4E00-\u9FFF\uAC00-\uD7AF]")
 """Greek, Cyrillic, Armenian, Hebrew, Indic, Thai, Korean, Japanese, Chinese: never one of the bot's languages."""
-_OTHER_LETTER = re.compile(r"[ąćęłńśźżőűğışșțăãõßøåæěřůėųįēāī]")
-"""Letters of Polish, Hungarian, Turkish, Romanian, Portuguese, German, Nordic, Czech and Baltic
-spelling that French, Spanish, English and arabizi never use: "dziękuję bardzo" is not two words
-of anything the bot speaks, short as it is."""
+_OTHER_LETTER = re.compile(r"[ąćęłńśźżőűğışșțăãõßøåæěřůėųįēāīë]")
+"""Letters of Polish, Hungarian, Turkish, Romanian, Portuguese, German, Nordic, Czech, Baltic and
+Albanian spelling that Spanish, English and arabizi never use, and French hardly ("Noël": the
+general detector then says French): "dziękuję bardzo" is not two words of anything the bot speaks,
+short as it is."""
 _ARABIZI_WORD = re.compile(r"(?<![\d\w])(?=\w*[a-z])(?=\w*[235679])[a-z235679]{3,}(?![\w])")
 """A word of letters and the digits that write Arabic sounds ("sa7bti", "tfi9", "3ndi"): arabizi,
 which the general detector takes for Cebuano or Indonesian."""

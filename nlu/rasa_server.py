@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import random
 import re
 import shutil
 import secrets
@@ -220,10 +221,15 @@ def prepare(
 
 
 def server_command(environment: RasaEnvironment, model: Path, url: str, token: str) -> list[str]:
-    """`rasa run` with the HTTP API, on the loopback interface, at the port of RASA_URL."""
+    """`rasa run` with the HTTP API, on the loopback interface, at the port of RASA_URL.
+
+    The token goes in one argument with its option: one that starts with "-" (one in 64 of
+    `secrets.token_urlsafe`) would otherwise be read by argparse as an option, and Rasa exits
+    with status 2 at start.
+    """
     port = urlsplit(url).port or 5005
     return [
-        str(environment.rasa), "run", "--enable-api", "--auth-token", token,
+        str(environment.rasa), "run", "--enable-api", f"--auth-token={token}",
         "--interface", "127.0.0.1", "--port", str(port), "--model", str(model),
     ]
 
@@ -310,7 +316,7 @@ def running_rasa(
     Without `url` and `token`, the server gets a free loopback port and a fresh token of its
     own, so that a Rasa server already running for the bot is neither used nor disturbed.
     """
-    url = url or f"http://127.0.0.1:{_free_port()}"
+    url = url or f"http://127.0.0.1:{free_port()}"
     token = token or secrets.token_urlsafe(24)
     environment, model = prepare(examples, python, cache_dir, retrain)
     with RasaServer.start(environment, model.path, url, token, cache_dir, log_file) as server:
@@ -318,10 +324,19 @@ def running_rasa(
         yield server, model
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_port() -> int:
+    """A free loopback port for a server that another process binds later (Rasa some 15 s after; the
+    tests' bot processes too): below the kernel's ephemeral range (32768 up), where a port can
+    meanwhile become the local end of any outgoing connection on the machine, and the server would
+    stop at start with "address already in use"."""
+    for port in random.sample(range(20_000, 32_000), 100):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RasaSetupError("No free port between 20000 and 32000 on 127.0.0.1.")
 
 
 def resident_bytes(pid: int) -> int | None:

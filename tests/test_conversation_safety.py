@@ -308,6 +308,12 @@ async def test_a_past_violence_or_an_emergency_asked_about_ahead_gets_the_answer
     assert await requests(storage) == []
 
 
+@pytest.mark.parametrize("text", ["ma copine respire plus après le G, aidez-moi, merci d'avance", "my friend is not breathing after G, thanks in advance"])
+async def test_an_emergency_that_thanks_in_advance_is_one(send, faq, text):
+    replies = await send(text)
+    assert replies[0].text == faq.answer("crisis.medical", replies[0].lang)
+
+
 async def test_an_emergency_happening_now_is_one_even_when_the_person_wanted_to_know_ahead(send, faq):
     replies = await send("je voulais savoir à l'avance mais là ce soir ma copine respire plus après le G")
     assert replies[0].text == faq.answer("crisis.medical", "fr")

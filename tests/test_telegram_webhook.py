@@ -8,6 +8,7 @@ import pytest
 
 from bot.settings import SettingsError
 from bot.web import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH, listen
+from nlu.rasa_server import free_port
 from fakes.running import bot_settings, running_bot
 from fakes.telegram_api import Person
 
@@ -15,10 +16,6 @@ SECRET = "a-webhook-secret-of-32-characters"
 PUBLIC_URL = "https://bot.example.org/webhooks/telegram"
 AMINA = Person(2001, language_code="fr")
 
-
-def free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

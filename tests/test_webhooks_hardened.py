@@ -8,7 +8,6 @@ a name, a phone number and a phrase that must not reach the logs.
 import asyncio
 import json
 import logging
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
@@ -17,6 +16,7 @@ import pytest
 from bot.channels.whatsapp import MAX_BODY, SIGNATURE_HEADER, WEBHOOK_PATH
 from bot.service import QUIETER_LOGGERS
 from bot.web import MAX_JSON_DEPTH, SECRET_HEADER, TELEGRAM_MAX_BODY, TELEGRAM_WEBHOOK_PATH, json_depth_exceeds
+from nlu.rasa_server import free_port
 from fakes.graph_api import WaPerson
 from fakes.running import bot_settings, running_bot
 from fakes.telegram_api import Person
@@ -29,10 +29,6 @@ AMINA = Person(4001, first_name=NAME, language_code="fr")
 WA_AMINA = WaPerson(PHONE, name=NAME)
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
-
-def free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

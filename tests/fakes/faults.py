@@ -12,7 +12,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import sys
 import time
 from collections import Counter
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from nlu.rasa_server import free_port
 from fakes.postgres import LocalServer
 from fakes.telegram_api import FakeBotApi, Person
 
@@ -83,10 +83,6 @@ def compare(expected: Run, got: Run, messages: int) -> Comparison:
             result.details.append(f"person {person}: {sum(missing.values())} missing, {sum(extra.values())} extra")
     return result
 
-
-def free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
 
 
 class BotRunner:
