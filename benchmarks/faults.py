@@ -31,8 +31,8 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY / "tests"))
 
-from fakes.faults import POISON_TEXT, burst, compare  # noqa: E402
-from fakes.postgres import LocalServer, fresh_database  # noqa: E402
+from fakes.faults import POISON_TEXT, burst, compare
+from fakes.postgres import LocalServer, fresh_database
 
 MODES = ("polling", "webhook", "restart")
 

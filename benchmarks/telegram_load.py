@@ -40,7 +40,7 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY / "tests"))
 
-from fakes.telegram_api import FakeBotApi, Person  # noqa: E402
+from fakes.telegram_api import FakeBotApi, Person
 
 QUESTIONS = {
     "fr": ("c koi la prep", "quels sont vos horaires", "où êtes-vous ?", "je veux faire un test"),

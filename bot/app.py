@@ -11,10 +11,10 @@ from bot.faq.loader import FaqInvalid, load_faq
 from bot.faq.model import Faq
 from bot.faq.watch import watch
 from bot.i18n import Catalogs
+from bot.messages import PersonSender
 from bot.settings import Settings, require_rasa_token
 from bot.storage import Storage, connect, open_connections, upgrade
 from bot.storage.journal import SentJournal
-from bot.messages import PersonSender
 from handover import jobs
 from handover.desk import Desk
 from handover.outbox import Outbox

@@ -18,10 +18,10 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.app import App, settle_memory, start
-from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import ALLOWED_UPDATES, publish_commands
-from bot.channels.telegram_inbox import Store, TelegramInbox, inbox_items, poll
+from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram_app import bot_api_urls, build_application
+from bot.channels.telegram_inbox import Store, TelegramInbox, inbox_items, poll
 from bot.channels.telegram_staff import TelegramSender, TelegramStaffRoom, register_staff_group
 from bot.channels.whatsapp import CHANNEL as WHATSAPP
 from bot.channels.whatsapp import WhatsAppChannel

@@ -72,7 +72,7 @@ def create_web_app(
             return PlainTextResponse("too large", status_code=413)
         data = parse_object(body)
         update = telegram_update(data, telegram.bot) if data is not None else None
-        if update is None:
+        if data is None or update is None:
             log.warning("A Telegram webhook call with a malformed update was refused.")
             return PlainTextResponse("malformed update", status_code=400)
         if store is None:

@@ -138,6 +138,7 @@ class Outbox:
             await self._finish(row, "failed", error="no_staff_room")
             return
         body = row.body
+        thread: int | None
         try:
             if body["kind"] == "open_topic":
                 thread = await self.staff.open_topic(body["title"])

@@ -101,8 +101,8 @@ def load_schedule(path: Path) -> Schedule:
     problems: list[Problem] = []
     try:
         document = load(path)
-    except YamlError as error:
-        raise ScheduleInvalid([error.problem]) from None
+    except YamlError as unreadable:
+        raise ScheduleInvalid([unreadable.problem]) from None
     if not isinstance(document, LineDict):
         raise ScheduleInvalid([Problem(path, 1, "the schedule must be a mapping with timezone, weekly and exceptions")])
 
@@ -127,25 +127,25 @@ def load_schedule(path: Path) -> Schedule:
     closed: set[date] = set()
     extra: dict[date, list[_Hours]] = {}
     for item, line in _items(document, "exceptions", error):
-        day = item.get("date")
-        if not isinstance(day, date):
+        when = item.get("date")
+        if not isinstance(when, date):
             error(line, "an exception needs a date written YYYY-MM-DD")
             continue
         if item.get("closed") is True:
-            closed.add(day)
+            closed.add(when)
         elif "start" in item or "end" in item:
             hours = _hours(item, line, error)
             if hours:
-                extra.setdefault(day, []).append(hours)
+                extra.setdefault(when, []).append(hours)
         else:
             error(line, "an exception is either 'closed: true' or has a start and an end")
     if problems:
         raise ScheduleInvalid(problems)
     return Schedule(
         timezone,
-        {day: tuple(hours) for day, hours in weekly.items()},
+        {when: tuple(hours) for when, hours in weekly.items()},
         frozenset(closed),
-        {day: tuple(hours) for day, hours in extra.items()},
+        {when: tuple(hours) for when, hours in extra.items()},
     )
 
 

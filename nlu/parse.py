@@ -3,8 +3,8 @@
 from dataclasses import asdict, dataclass, field
 
 from nlu.classifier import Ranked
-from nlu.safety import MEDICAL, VIOLENCE, Reading
 from nlu.intents import HUMAN_REQUEST, OUT_OF_SCOPE, Route, route_of
+from nlu.safety import MEDICAL, VIOLENCE, Reading
 
 GREETINGS = ("greet", "thanks")
 

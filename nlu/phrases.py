@@ -108,7 +108,7 @@ class PhraseMatcher:
         for index, token in enumerate(tokens):
             first = exact.get(token)
             following = tokens[index + 1] if index + 1 < len(tokens) else None
-            candidates = [first.others, first.by_second.get(following)] if first else []
+            candidates = [first.others, first.by_second.get(following) if following is not None else None] if first else []
             candidates += [opened.get(token[:length]) for length in range(1, min(len(token), longest) + 1)]
             for entries in candidates:
                 if not entries:

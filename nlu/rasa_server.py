@@ -14,8 +14,8 @@ import logging
 import os
 import random
 import re
-import shutil
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 from urllib.parse import urlsplit
 
 import httpx
@@ -291,7 +292,7 @@ class RasaServer:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
-    def __enter__(self) -> "RasaServer":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:

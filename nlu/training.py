@@ -21,7 +21,7 @@ class TrainingFailed(RuntimeError):
 
 def train(examples: Iterable[tuple[str, str, str]]) -> TrainedNLU:
     """Fit on (text, language, intent) examples in a child process; blocks until it is done."""
-    done = subprocess.run([sys.executable, "-m", "nlu.fitting"], input=pickle.dumps(list(examples)), capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "nlu.fitting"], input=pickle.dumps(list(examples)), capture_output=True, check=False)
     if done.returncode != 0:
         raise TrainingFailed(f"training the NLU failed:\n{done.stderr.decode(errors='replace')[-3000:]}")
     trained = pickle.loads(done.stdout)

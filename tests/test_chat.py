@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 
-
 def run_chat(tmp_path, lines: list[str]) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'chat.sqlite3'}"}
     return subprocess.run(

@@ -6,8 +6,8 @@ import pytest
 
 from bot.faq.coverage import MIN_EXAMPLES, MIN_LATIN_ARABIC, coverage
 from bot.faq.model import LATIN_ARABIC
-from nlu.text import arabic_share
 from nlu.intents import load_intents
+from nlu.text import arabic_share
 
 # One question per topic and language, written for this test (not training examples).
 QUESTIONS = {

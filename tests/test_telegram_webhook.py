@@ -8,9 +8,9 @@ import pytest
 
 from bot.settings import SettingsError
 from bot.web import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH, listen
-from nlu.rasa_server import free_port
 from fakes.running import bot_settings, running_bot
 from fakes.telegram_api import Person
+from nlu.rasa_server import free_port
 
 SECRET = "a-webhook-secret-of-32-characters"
 PUBLIC_URL = "https://bot.example.org/webhooks/telegram"
@@ -35,15 +35,14 @@ async def healthy(client: httpx.AsyncClient) -> httpx.Response:
 
 async def test_the_webhook_answers_403_without_the_secret_and_handles_the_update_with_it(bot_api, webhook_settings, faq, nlu):
     update = bot_api.new_message(AMINA, "/start")
-    async with running_bot(bot_api, webhook_settings, (faq, nlu)):
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{webhook_settings.http_port}") as client:
-            assert (await healthy(client)).json() == {"status": "ok"}
-            missing = await client.post(TELEGRAM_WEBHOOK_PATH, json=update)
-            wrong = await client.post(TELEGRAM_WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET[:-1] + "X"})
-            await bot_api.settle()
-            assert bot_api.sent(AMINA.id) == []
-            right = await client.post(TELEGRAM_WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET})
-            await bot_api.settle()
+    async with running_bot(bot_api, webhook_settings, (faq, nlu)), httpx.AsyncClient(base_url=f"http://127.0.0.1:{webhook_settings.http_port}") as client:
+        assert (await healthy(client)).json() == {"status": "ok"}
+        missing = await client.post(TELEGRAM_WEBHOOK_PATH, json=update)
+        wrong = await client.post(TELEGRAM_WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET[:-1] + "X"})
+        await bot_api.settle()
+        assert bot_api.sent(AMINA.id) == []
+        right = await client.post(TELEGRAM_WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET})
+        await bot_api.settle()
 
     assert (missing.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
     assert bot_api.texts(AMINA.id)[0].startswith("Bonjour et bienvenue")
@@ -52,17 +51,15 @@ async def test_the_webhook_answers_403_without_the_secret_and_handles_the_update
 
 
 async def test_a_malformed_update_is_refused_with_400(bot_api, webhook_settings, faq, nlu):
-    async with running_bot(bot_api, webhook_settings, (faq, nlu)):
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{webhook_settings.http_port}") as client:
-            await healthy(client)
-            not_json = await client.post(TELEGRAM_WEBHOOK_PATH, content=b"{not json", headers={SECRET_HEADER: SECRET})
-            not_an_update = await client.post(TELEGRAM_WEBHOOK_PATH, json=["update"], headers={SECRET_HEADER: SECRET})
+    async with running_bot(bot_api, webhook_settings, (faq, nlu)), httpx.AsyncClient(base_url=f"http://127.0.0.1:{webhook_settings.http_port}") as client:
+        await healthy(client)
+        not_json = await client.post(TELEGRAM_WEBHOOK_PATH, content=b"{not json", headers={SECRET_HEADER: SECRET})
+        not_an_update = await client.post(TELEGRAM_WEBHOOK_PATH, json=["update"], headers={SECRET_HEADER: SECRET})
 
     assert not_json.status_code == not_an_update.status_code == 400
 
 
 def test_a_busy_port_is_one_sentence_naming_the_settings():
-    with socket.create_server(("127.0.0.1", 0)) as busy:
-        with pytest.raises(SettingsError, match="HTTP_PORT") as error:
-            listen("127.0.0.1", busy.getsockname()[1])
+    with socket.create_server(("127.0.0.1", 0)) as busy, pytest.raises(SettingsError, match="HTTP_PORT") as error:
+        listen("127.0.0.1", busy.getsockname()[1])
     assert "\n" not in str(error.value)

@@ -16,11 +16,11 @@ import pytest
 from bot.channels.whatsapp import MAX_BODY, SIGNATURE_HEADER, WEBHOOK_PATH
 from bot.service import QUIETER_LOGGERS
 from bot.web import MAX_JSON_DEPTH, SECRET_HEADER, TELEGRAM_MAX_BODY, TELEGRAM_WEBHOOK_PATH, json_depth_exceeds
-from nlu.rasa_server import free_port
 from fakes.graph_api import WaPerson
 from fakes.running import bot_settings, running_bot
 from fakes.telegram_api import Person
 from fakes.whatsapp_bot import whatsapp_bot
+from nlu.rasa_server import free_port
 
 SECRET = "a-webhook-secret-of-32-characters"
 NAME, PHONE, PHRASE = "Amina Secretname", "32470999888", "ma phrase secrete du marqueur"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
+from test_handover import SAM, FakeStaffRoom, deliver, staff_says
 
 from bot.app import attach_handover
 from bot.engine import Engine
@@ -18,7 +19,6 @@ from fakes.graph_api import TEMPLATE_NAME, FakeGraphApi, WaPerson
 from fakes.whatsapp_bot import TEMPLATE_LANGUAGES, Clock, WhatsAppBot, whatsapp_bot
 from handover.desk import Desk
 from handover.outbox import Outbox
-from test_handover import SAM, FakeStaffRoom, deliver, staff_says
 
 AMINA = WaPerson("32470000001", name="Amina Private")
 PEOPLE = {"fr": AMINA, "es": WaPerson("34600000002", name="Lucía Private"), "ar": WaPerson("212600000003", name="Salma Private")}

@@ -4,13 +4,13 @@ import json
 
 import httpx
 import pytest
+from test_telegram_webhook import free_port
 
 from bot.channels.whatsapp import SIGNATURE_HEADER, WEBHOOK_PATH
 from bot.settings import SettingsError, load_settings
 from bot.web import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
 from fakes.graph_api import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, TEMPLATE_NAME, VERIFY_TOKEN, VERSION, WaPerson
 from fakes.running import bot_process, bot_settings, running_bot
-from test_telegram_webhook import free_port
 
 NADIA = WaPerson("32470999888", name="Nadia Private")
 QUESTION = "c koi la prep exactement svp"
@@ -61,15 +61,14 @@ async def test_in_webhook_mode_whatsapp_and_telegram_share_the_server_and_each_c
         http_port=free_port(),
         **{name.lower(): value for name, value in whatsapp_environment(graph_api.url).items()},
     )
-    async with running_bot(bot_api, settings, (faq, nlu)):
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}") as client:
-            challenge = await client.get(WEBHOOK_PATH, params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "42"})
-            telegram_without_its_secret = await client.post(TELEGRAM_WEBHOOK_PATH, json={})
-            whatsapp_with_telegrams_secret = await client.post(
-                WEBHOOK_PATH, json=graph_api.message(NADIA, QUESTION), headers={SECRET_HEADER: "a-webhook-secret-of-32-characters"}
-            )
-            answered = await post_signed(client, graph_api, graph_api.message(NADIA, QUESTION))
-            await graph_api.wait_sent(NADIA, 1)
+    async with running_bot(bot_api, settings, (faq, nlu)), httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}") as client:
+        challenge = await client.get(WEBHOOK_PATH, params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "42"})
+        telegram_without_its_secret = await client.post(TELEGRAM_WEBHOOK_PATH, json={})
+        whatsapp_with_telegrams_secret = await client.post(
+            WEBHOOK_PATH, json=graph_api.message(NADIA, QUESTION), headers={SECRET_HEADER: "a-webhook-secret-of-32-characters"}
+        )
+        answered = await post_signed(client, graph_api, graph_api.message(NADIA, QUESTION))
+        await graph_api.wait_sent(NADIA, 1)
 
     assert (challenge.status_code, challenge.text) == (200, "42")
     assert telegram_without_its_secret.status_code == whatsapp_with_telegrams_secret.status_code == 403

@@ -18,7 +18,7 @@ import hmac
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -256,7 +256,7 @@ class WhatsAppChannel:
             try:
                 await self._answer(wa_id, await self.engine.handle(message))
             except Exception:
-                log.error("Handling a WhatsApp message failed.", exc_info=True)
+                log.exception("Handling a WhatsApp message failed.")
                 t = self.engine.catalogs.translator(None)
                 await self.sender.deliver(wa_id, Reply(t.gettext("Sorry, something went wrong on my side. Please write your message again in a moment."), t.lang))
 
@@ -268,7 +268,7 @@ class WhatsAppChannel:
         try:
             await self.outbox.failed_later(CHANNEL, update.message_id, result_of_error(update.error_code))
         except Exception:
-            log.error("Handling a WhatsApp delivery failure failed.", exc_info=True)
+            log.exception("Handling a WhatsApp delivery failure failed.")
 
     async def _answer(self, wa_id: str, replies: list[Reply]) -> None:
         """The replies in order; when WhatsApp is busy, what is left goes to the outbox rather than being lost."""
@@ -327,4 +327,4 @@ def _stored_message(item: Claimed) -> InboundMessage:
     wa_id, kind, text, button = payload.get("from"), payload.get("kind"), payload.get("text"), payload.get("payload")
     if not isinstance(wa_id, str) or kind not in get_args(MessageKind) or not isinstance(text, str) or not isinstance(button, (str, type(None))):
         raise Unreadable("not a message the bot stored")
-    return InboundMessage(CHANNEL, external_id=wa_id, address=wa_id, kind=kind, text=text, payload=button, delivery_id=item.delivery_id, inbox_id=item.id)
+    return InboundMessage(CHANNEL, external_id=wa_id, address=wa_id, kind=cast(MessageKind, kind), text=text, payload=button, delivery_id=item.delivery_id, inbox_id=item.id)

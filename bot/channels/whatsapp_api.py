@@ -100,15 +100,17 @@ class GraphApi:
     async def send(self, fields: Mapping[str, Any]) -> DeliveryResult:
         """One message (`to` and its type's fields); Delivered carries WhatsApp's message id (wamid)."""
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", **fields}
+        busy = _Busy(None)
         for attempt in range(QUICK_RETRIES + 1):
             outcome = await self._post(body)
             if not isinstance(outcome, _Busy):
                 return outcome
-            wait = outcome.retry_after if outcome.retry_after is not None else self._backoff * 2**attempt
+            busy = outcome
+            wait = busy.retry_after if busy.retry_after is not None else self._backoff * 2**attempt
             if attempt == QUICK_RETRIES or wait > LONGEST_QUICK_WAIT:
                 break
             await asyncio.sleep(wait)
-        return RetryLater(outcome.retry_after if outcome.retry_after is not None else RETRY_BUSY)
+        return RetryLater(busy.retry_after if busy.retry_after is not None else RETRY_BUSY)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -123,8 +125,8 @@ class GraphApi:
         if response.is_success:
             messages = data.get("messages") or [{}]
             return Delivered(messages[0].get("id"))
-        error = data.get("error") if isinstance(data.get("error"), dict) else {}
-        code = error.get("code") if isinstance(error.get("code"), int) else None
+        refusal = data.get("error")
+        code = refusal.get("code") if isinstance(refusal, dict) and isinstance(refusal.get("code"), int) else None
         return _sort(code, response.status_code, _retry_after(response))
 
 

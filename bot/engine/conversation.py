@@ -16,14 +16,14 @@ from bot.messages import InboundMessage, QuickReply, Reply, StoredReply, reply_t
 from bot.pseudonym import pseudonym
 from bot.storage import Repository, Storage
 from bot.storage.models import ERASE_WHEN_DONE, HandoverRequest, User
-from handover.queue import URGENT_INTENTS, priority_for, raises, reason_for
 from handover.desk import Desk
+from handover.queue import URGENT_INTENTS, priority_for, raises, reason_for
 from handover.schedule import Schedule, describe
 from nlu.context import ACK, COST, NO, WHERE
 from nlu.intents import HUMAN_REQUEST
 from nlu.parse import Parse
-from nlu.text import arabic_share, has_letters
 from nlu.protocol import NLUBackend
+from nlu.text import arabic_share, has_letters
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from bot.faq.model import (
     REQUIRED_LANGUAGES,
     TEXT_KEYS,
     Entry,
-    Faq,
     Fact,
+    Faq,
     FollowUp,
     IntentExamples,
     Texts,
@@ -406,7 +406,7 @@ def _load_context_phrases(path: Path, checker: _Checker) -> ContextPhrases:
 
 def _check_related(entries: dict[str, Entry], entry_lines: dict[str, tuple[Path, int, LineDict]], checker: _Checker) -> None:
     for entry in entries.values():
-        path, line, item = entry_lines[entry.id]
+        path, _line, item = entry_lines[entry.id]
         for other in entry.related:
             if other == entry.id:
                 checker.error(path, item.line_of("related"), f"{entry.id} lists itself as related")

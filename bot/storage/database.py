@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from functools import partial
 from pathlib import Path
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import AsyncAdaptedQueuePool, Connection, QueuePool, event, make_url, text
+from sqlalchemy import AsyncAdaptedQueuePool, Connection, CursorResult, QueuePool, Result, event, make_url, text
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -52,6 +53,11 @@ connection exceptions, is transient too."""
 _NETWORK_ERRNOS = frozenset(
     {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE, errno.ENETDOWN, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ETIMEDOUT}
 )
+
+
+def touched(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE touched: `execute` gives a CursorResult for them, typed as a Result."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 def connect(url: str) -> AsyncEngine:
@@ -102,7 +108,7 @@ def _drop_if_closed_by_the_server(_dbapi_connection, record: ConnectionPoolEntry
     fifth of the engine's. Raising DisconnectionError makes the pool replace the connection.
     A message in the very instant of a restart is covered by Storage.transaction's retry.
     """
-    if record.driver_connection.is_closed():
+    if record.driver_connection is not None and record.driver_connection.is_closed():
         raise DisconnectionError("the server closed this connection")
 
 

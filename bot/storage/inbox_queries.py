@@ -15,10 +15,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.storage.models import InboxItem
+from bot.storage.database import touched
+from bot.storage.models import InboxItem, table_of
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
-_TABLE = InboxItem.__table__
+_TABLE = table_of(InboxItem)
 _FREE = or_(_TABLE.c.claimed_until.is_(None), _TABLE.c.claimed_until < bindparam("now"))
 
 
@@ -117,7 +118,7 @@ class InboxQueries:
 
     async def _close(self, item_id: int, status: str, now: datetime, error: str | None) -> bool:
         result = await self.session.execute(_CLOSE, {"item": item_id, "to": status, "now": now, "failure": error})
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(touched(result))
 
     async def try_again(self, item_id: int, error: str, at: datetime, counted: bool) -> int | None:
         """The handling failed: the row waits until `at`, and its sender's later rows wait behind it.
@@ -145,7 +146,7 @@ class InboxQueries:
         result = await self.session.execute(
             update(_TABLE).where(_TABLE.c.status == PENDING, _TABLE.c.claimed_until.is_not(None)).values(claimed_by=None, claimed_until=None)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return touched(result)
 
     async def pending(self) -> int:
         """Rows not yet handled (the tests and the benchmark watch it)."""
@@ -154,4 +155,4 @@ class InboxQueries:
     async def forget_handled(self, before: datetime) -> int:
         """The bare rows of updates handled or set aside before `before`."""
         result = await self.session.execute(_FORGET, {"before": before})
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return touched(result)

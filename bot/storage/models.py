@@ -6,13 +6,19 @@ the person.
 """
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     pass
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Table, for Core statements (SQLAlchemy types `__table__` as any FROM clause)."""
+    return cast(Table, model.__table__)
 
 
 class User(Base):
@@ -91,7 +97,7 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
     """An id is never given twice: the sent journal names rows by id (bot/storage/journal.py)."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

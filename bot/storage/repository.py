@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import String, Update, and_, bindparam, case, delete, func, insert, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, String, Update, and_, bindparam, case, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.storage.database import RETRY_FOR, error_name, retry_after, sessions, transient
+from bot.storage.database import RETRY_FOR, error_name, retry_after, sessions, touched, transient
 from bot.storage.inbox_queries import InboxQueries
 from bot.storage.journal import SentJournal
 from bot.storage.models import (
@@ -31,6 +31,7 @@ from bot.storage.models import (
     OutboxMessage,
     SeenUpdate,
     User,
+    table_of,
 )
 from bot.storage.presence import LIVE_OWNERS, NAMESPACE, Presence
 from bot.storage.sqlite import truncate_wal
@@ -46,7 +47,7 @@ def _visit() -> Update:
     """
     # SQLAlchemy writes the columns of a RETURNING clause without their table on SQLite, in
     # subqueries too, where a bare "id" would be the subquery's own: the person's is spelt out.
-    person = literal_column("users.id")
+    person: ColumnElement[int] = literal_column("users.id")
     held = select(OutboxMessage.id).where(OutboxMessage.user_id == person, OutboxMessage.status == "held").exists()
     open_request = (
         select(HandoverRequest.id)
@@ -67,10 +68,13 @@ _DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _VISIT = _visit()
 _ORM_RETURNING = {"populate_existing": True, "synchronize_session": False}
 """The rows RETURNING gives back replace what the session holds of them."""
-_EVENT = insert(Event.__table__)
-_FIRST_DELIVERY = {name: dialect_insert(SeenUpdate.__table__).on_conflict_do_nothing() for name, dialect_insert in _DIALECT_INSERT.items()}
-_REPLIES = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id, sort_by_parameter_order=True)
-_DELETE_OUTBOX = delete(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id.in_(bindparam("ids", expanding=True)))
+_EVENT = insert(table_of(Event))
+_FIRST_DELIVERY = {
+    "postgresql": postgresql.insert(table_of(SeenUpdate)).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(table_of(SeenUpdate)).on_conflict_do_nothing(),
+}
+_REPLIES = insert(table_of(OutboxMessage)).returning(table_of(OutboxMessage).c.id, sort_by_parameter_order=True)
+_DELETE_OUTBOX = delete(table_of(OutboxMessage)).where(table_of(OutboxMessage).c.id.in_(bindparam("ids", expanding=True)))
 REPLIES_CLAIM = "replies:"
 """Starts the claim on the replies to a message from the inbox, followed by the owner number of the process
 that handled it (bot/storage/presence.py), until that process has sent them."""
@@ -180,7 +184,7 @@ class Repository:
             .execution_options(synchronize_session=False)
         )
         await self.session.refresh(request)
-        return result.rowcount == 1
+        return touched(result) == 1
 
     async def close_request(self, request: HandoverRequest, now: datetime) -> bool:
         result = await self.session.execute(
@@ -190,7 +194,7 @@ class Repository:
             .execution_options(synchronize_session=False)
         )
         await self.session.refresh(request)
-        return result.rowcount == 1
+        return touched(result) == 1
 
     async def open_requests(self) -> list[HandoverRequest]:
         """Waiting and active handovers, in the order the team should take them."""
@@ -224,9 +228,9 @@ class Repository:
             .values(text=None)
             .execution_options(synchronize_session=False)
         )
-        if messages.rowcount or relayed.rowcount or result.rowcount:  # type: ignore[attr-defined]
+        if touched(messages) or touched(relayed) or touched(result):
             self._erased()
-        return result.rowcount
+        return touched(result)
 
     async def block(self, user: User, reason: str) -> None:
         user.blocked_reason = reason[:200] or "-"
@@ -281,7 +285,7 @@ class Repository:
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
-        if self.session.bind.dialect.name == "postgresql":
+        if self.session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         ids = list(await self.session.scalars(due))
         if not ids:
@@ -338,7 +342,7 @@ class Repository:
             .values(claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return touched(result)
 
     async def leftover_replies(self, now: datetime, lease: timedelta, of: Collection[str] | None) -> list[tuple[int, str, str, dict]]:
         """Replies a killed process had stored and not sent, claimed by this process for `lease`; (id, channel, address,
@@ -347,7 +351,7 @@ class Repository:
         `of`: None for all of them (SQLite, one process); otherwise those of the processes `of` (found dead,
         bot/storage/presence.py) and those whose claim has run out.
         """
-        table = OutboxMessage.__table__
+        table = table_of(OutboxMessage)
         left = and_(table.c.claimed_by.startswith(REPLIES_CLAIM), table.c.status == "queued")
         if of is not None:
             left = and_(left, or_(table.c.claimed_until < now, table.c.claimed_by.in_([REPLIES_CLAIM + owner for owner in of])))
@@ -365,7 +369,7 @@ class Repository:
 
         This process's own claims are never among them, even while it takes its lock again.
         """
-        inbox, outbox = InboxItem.__table__, OutboxMessage.__table__
+        inbox, outbox = table_of(InboxItem), table_of(OutboxMessage)
         reply_owner = func.substr(outbox.c.claimed_by, len(REPLIES_CLAIM) + 1)
         owners = select(inbox.c.claimed_by.label("owner")).where(inbox.c.status == "pending", inbox.c.claimed_by.is_not(None)).union(
             select(case((outbox.c.claimed_by.startswith(REPLIES_CLAIM), reply_owner), else_=outbox.c.claimed_by))
@@ -374,18 +378,18 @@ class Repository:
         live = LIVE_OWNERS.bindparams(namespace=NAMESPACE).columns(objid=String).subquery()
         query = select(owners.c.owner).where(owners.c.owner != self.owner, owners.c.owner.not_in(select(live.c.objid)))
         up_for = await self.session.scalar(select(func.extract("epoch", func.now() - func.pg_postmaster_start_time())))
-        return set(await self.session.scalars(query)), float(up_for)
+        return set(await self.session.scalars(query)), float(up_for or 0.0)
 
     async def release_claims_of(self, owners: Collection[str]) -> tuple[int, int]:
         """The inbox rows and outbox rows (not replies: `leftover_replies`) claimed by dead processes, free again."""
-        inbox, outbox = InboxItem.__table__, OutboxMessage.__table__
+        inbox, outbox = table_of(InboxItem), table_of(OutboxMessage)
         released = [
             await self.session.execute(
                 update(table).where(table.c.status == status, table.c.claimed_by.in_(list(owners))).values(claimed_by=None, claimed_until=None)
             )
             for table, status in ((inbox, "pending"), (outbox, "queued"))
         ]
-        return int(released[0].rowcount or 0), int(released[1].rowcount or 0)  # type: ignore[attr-defined]
+        return touched(released[0]), touched(released[1])
 
     async def settle_sent(self, message_ids: list[int], now: datetime) -> int:
         """Rows the sent journal names (bot/storage/journal.py): gone out before a crash, so done as if it had
@@ -419,7 +423,7 @@ class Repository:
             .values(status="queued", due_at=now, claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount
+        return touched(result)
 
     async def forget(self, user: User) -> None:
         """Erase the person and everything linked to them (statistics hold no link)."""
@@ -457,11 +461,11 @@ class Repository:
         """
         statement = _FIRST_DELIVERY[self.session.get_bind().dialect.name]
         result = await self.session.execute(statement, {"channel": channel, "update_id": update_id, "seen_at": now})
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(touched(result))
 
     async def forget_seen_updates(self, before: datetime) -> int:
         result = await self.session.execute(delete(SeenUpdate).where(SeenUpdate.seen_at < before))
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return touched(result)
 
 
 class Storage:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import httpx
 
-from nlu.rasa_server import free_port
 from fakes.postgres import LocalServer
 from fakes.telegram_api import FakeBotApi, Person
+from nlu.rasa_server import free_port
 
 TEXTS = ("c koi la prep", "où êtes-vous ?", "je veux faire un test", "quels sont vos horaires", "merci")
 """What each person writes, in this order: questions with an FAQ answer, then thanks."""

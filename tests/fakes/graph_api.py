@@ -18,7 +18,7 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -109,7 +109,7 @@ class FakeGraphApi:
         """The server root, as WHATSAPP_API_BASE_URL takes it."""
         return self._server.url
 
-    async def __aenter__(self) -> "FakeGraphApi":
+    async def __aenter__(self) -> Self:
         await self._server.start()
         return self
 

@@ -14,7 +14,7 @@ import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -103,7 +103,7 @@ class FakeBotApi:
         """The server root, as TELEGRAM_API_BASE_URL takes it."""
         return self._server.url
 
-    async def __aenter__(self) -> "FakeBotApi":
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
