@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -62,28 +63,35 @@ def measure(name: str, data: Path) -> dict:
     started = time.perf_counter()
     faq, embedded = load_knowledge(settings)
     embedded_build = time.perf_counter() - started
-    if name == "embedded":
-        backend, build_seconds, model_rss = embedded, embedded_build, rss_mb()
-    else:
-        from nlu.rasa_benchmark import start_trained_server
+    with ExitStack() as stack:
+        server = None
+        if name == "embedded":
+            backend, build_seconds, model_rss = embedded, embedded_build, rss_mb()
+        else:
+            from nlu.rasa_backend import RasaConnection, RasaNLU
+            from nlu.rasa_server import find_python, running_rasa
 
-        server = start_trained_server(settings, faq)
-        backend, build_seconds, model_rss = server.backend(embedded), server.training_seconds, server.rss_mb()
-    from bot.app import settle_memory
+            # Trained afresh (the training time is a figure), on a port and with a token of its own: a Rasa
+            # server running for the bot is neither used nor disturbed.
+            server, model = stack.enter_context(
+                running_rasa(faq.examples(), python=find_python(settings.rasa_python), cache_dir=settings.rasa_cache_dir, retrain=True)
+            )
+            backend = RasaNLU(RasaConnection(server.url, server.token), embedded)
+            build_seconds, model_rss = model.training_seconds, (server.resident_bytes() or 0) / 2**20
+        from bot.app import settle_memory
 
-    settle_memory()  # as the running bot does after start: no full collection in the middle of the timings
-    texts = [r["text"] for r in rows]
-    asyncio.run(timed_parses(backend, texts[:20]))  # warm-up
-    passes = [asyncio.run(timed_parses(backend, texts)) for _ in range(PASSES)]
+        settle_memory()  # as the running bot does after start: no full collection in the middle of the timings
+        texts = [r["text"] for r in rows]
+        asyncio.run(timed_parses(backend, texts[:20]))  # warm-up
+        passes = [asyncio.run(timed_parses(backend, texts)) for _ in range(PASSES)]
+        if server is not None:
+            model_rss = max(model_rss, (server.resident_bytes() or 0) / 2**20)
+            if backend.connection.unanswered:
+                raise SystemExit(f"Rasa did not answer {backend.connection.unanswered} message(s): these figures would mix backends")
     parses = passes[0][0]
     latencies = [latency for _parses, pass_latencies, _total in passes for latency in pass_latencies]
     p99s = sorted(percentile(pass_latencies, 0.99) for _parses, pass_latencies, _total in passes)
     total = sum(pass_total for _parses, _latencies, pass_total in passes) / PASSES
-    if name != "embedded":
-        model_rss = max(model_rss, server.rss_mb())
-        server.stop()
-        if backend.connection.unanswered:
-            raise SystemExit(f"Rasa did not answer {backend.connection.unanswered} message(s): these figures would mix backends")
     result = evaluate(rows, parses)
     return {
         "backend": name,
