@@ -140,11 +140,7 @@ class InboxWorker:
         """Until stop(); then the rows in hand are finished (`drain`)."""
         shared = self.storage.presence.needed
         await self._settle_journal()
-        if shared:
-            await self._take_over_the_dead(at_start=True)
-        else:
-            await self._release_dead_claims()
-            await self._send_leftover_replies(of=None)
+        await self._take_over_the_dead(at_start=True)
         self._ready = True
         while not self._stopping:
             self._wake.clear()
@@ -183,24 +179,10 @@ class InboxWorker:
         if settled:
             log.info("%d reply(ies) a previous run had sent are noted as sent.", settled)
 
-    async def _release_dead_claims(self) -> None:
-        """SQLite has one bot process: what a previous, killed one had claimed is free again."""
-
-        async def release(repo: Repository) -> tuple[int, int]:
-            return await repo.inbox.release_every_claim(), await repo.release_every_outbox_claim()
-
-        try:
-            inbox, outbox = await self.storage.transaction(release)
-        except Exception as error:
-            log.warning("The claims of a previous run could not be released (%s); they run out by themselves.", error_name(error))
-            return
-        if inbox or outbox:
-            log.info("Taken back from a previous run: %d incoming update(s), %d reply(ies) to send.", inbox, outbox)
-        self.on_queued()
-
     async def _take_over_the_dead(self, at_start: bool) -> None:
-        """PostgreSQL: the claims of processes seen without their lock for ABSENT_FOR are free again, their replies
-        sent (bot/storage/presence.py). At start, nothing is claimed before: a killed run's replies go first."""
+        """The claims of processes seen without their lock for ABSENT_FOR are free again, their replies sent
+        (bot/storage/presence.py; on SQLite, at start, every claim is a killed previous run's). At start,
+        nothing is claimed before: a killed run's replies go first."""
         self._next_look = time.monotonic() + POLL_SECONDS
         absent = await self._look_for_absent_owners(at_start)
         if absent is None:
@@ -230,7 +212,7 @@ class InboxWorker:
         if not await self.storage.presence.keep():
             return None
         try:
-            absent, server_up_for = await self.storage.transaction(lambda repo: repo.absent_owners(), retry_for=0)
+            absent, server_up_for = await self.storage.transaction(lambda repo: repo.absent_owners(), retry_for=0 if self._ready else None)
         except Exception as error:
             log.warning("The claims of other processes could not be read (%s); trying again.", error_name(error))
             return None
@@ -239,12 +221,11 @@ class InboxWorker:
         self._absent_since = {owner: self._absent_since.get(owner, first_seen) for owner in absent}
         return absent
 
-    async def _send_leftover_replies(self, of: set[str] | None) -> None:
+    async def _send_leftover_replies(self, of: set[str]) -> None:
         """Replies stored with their message's row done, but not sent when the process died: sent first, in order
         for each person, so that they come before the replies to the person's later messages.
 
-        `of`: the processes found dead (PostgreSQL), whose replies are sent with those whose claim ran out; None
-        on SQLite: all of them, as one process runs."""
+        `of`: the processes found dead, whose replies are sent with those whose claim ran out."""
         try:
             rows = await self.storage.transaction(lambda repo: repo.leftover_replies(self.clock(), REPLY_LEASE, of))
         except Exception as error:

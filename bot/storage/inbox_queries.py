@@ -141,13 +141,6 @@ class InboxQueries:
             update(_TABLE).where(_TABLE.c.id.in_(item_ids), _TABLE.c.status == PENDING).values(claimed_by=None, claimed_until=None)
         )
 
-    async def release_every_claim(self) -> int:
-        """At start on SQLite, where one process runs: a claim still there is a killed process's."""
-        result = await self.session.execute(
-            update(_TABLE).where(_TABLE.c.status == PENDING, _TABLE.c.claimed_until.is_not(None)).values(claimed_by=None, claimed_until=None)
-        )
-        return touched(result)
-
     async def pending(self) -> int:
         """Rows not yet handled (the tests and the benchmark watch it)."""
         return int(await self.session.scalar(select(func.count()).select_from(_TABLE).where(_TABLE.c.status == PENDING)) or 0)

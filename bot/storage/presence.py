@@ -7,12 +7,13 @@ the server drops that lock the moment the connection closes, which a killed proc
 claim whose owner holds no lock is a dead process's, and another process can take its rows
 without waiting for the claim's lease to run out (30 to 60 s).
 
-A live process loses its lock too when the server restarts: it takes it again within a second
-(`keep`), and a process is judged dead only after it has been seen without a lock for ABSENT_FOR.
+A live process loses its lock too when the server restarts: it takes it again at the inbox worker's
+next look, within a second (`keep`), and a process is judged dead only after it has been seen
+without a lock for ABSENT_FOR.
 Even a wrong judgement sends nothing twice from the inbox (a row is marked done in the
 transaction that handles it, once); it could send a reply twice, which is why the wait is there.
 
-SQLite has one bot process: at start, every claim is a previous run's (bot/inbox/worker.py).
+SQLite has one bot process and no locks: at start, every claim is a previous run's.
 """
 
 import logging
@@ -29,9 +30,8 @@ NAMESPACE = 0x6F62
 migration lock (bot/storage/database.py) is a single key, which PostgreSQL keeps apart."""
 ABSENT_FOR = 2.0
 """Seconds a claim's owner must be seen without its lock before its claims are taken over: more
-than a live process needs to take its lock again after a restart of the server (it tries every
-KEEP_EVERY)."""
-KEEP_EVERY = 0.5
+than a live process needs to take its lock again after a restart of the server (it tries at every
+look of its inbox worker, bot/inbox/worker.py POLL_SECONDS)."""
 
 _LOCK = text("SELECT pg_try_advisory_lock(:namespace, :owner)")
 _PING = text("SELECT 1")
@@ -56,7 +56,9 @@ class Presence:
 
     async def keep(self) -> bool:
         """True when this process holds its lock, taken again on a new connection if the old one was lost;
-        False while the database is away."""
+        False while the database is away. On SQLite, always True: there is no lock to hold."""
+        if not self.needed:
+            return True
         if self._connection is not None:
             try:
                 await self._connection.execute(_PING)
@@ -65,16 +67,16 @@ class Presence:
                 log.info("The connection that shows this process alive was lost (%s); taking it again.", error_name(error))
                 await self._drop()
         try:
-            connection = await self.engine.connect()
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            held = await connection.scalar(_LOCK, {"namespace": NAMESPACE, "owner": int(self.owner)})
+            self._connection = await self.engine.connect()
+            await self._connection.execution_options(isolation_level="AUTOCOMMIT")
+            held = await self._connection.scalar(_LOCK, {"namespace": NAMESPACE, "owner": int(self.owner)})
         except Exception as error:
             log.debug("The database is away (%s): this process's lock waits for it.", error_name(error))
+            await self._drop()
             return False
         if not held:
-            await connection.close()
+            await self._drop()
             raise RuntimeError("another process holds this process's lock: two processes drew the same owner number")
-        self._connection = connection
         return True
 
     async def close(self) -> None:

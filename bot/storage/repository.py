@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import math
 import secrets
 import sqlite3
 import time
@@ -330,31 +331,17 @@ class Repository:
             .execution_options(synchronize_session=False)
         )
 
-    async def release_every_outbox_claim(self) -> int:
-        """At start on SQLite, where one process runs: a claim still there is a killed process's.
-
-        Not the replies to messages from the inbox: the inbox worker sends those itself, before
-        anything else (`leftover_replies`), so that they come before the replies to later messages.
-        """
-        result = await self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.status == "queued", OutboxMessage.claimed_until.is_not(None), ~OutboxMessage.claimed_by.startswith(REPLIES_CLAIM))
-            .values(claimed_by=None, claimed_until=None)
-            .execution_options(synchronize_session=False)
-        )
-        return touched(result)
-
-    async def leftover_replies(self, now: datetime, lease: timedelta, of: Collection[str] | None) -> list[tuple[int, str, str, dict]]:
+    async def leftover_replies(self, now: datetime, lease: timedelta, of: Collection[str]) -> list[tuple[int, str, str, dict]]:
         """Replies a killed process had stored and not sent, claimed by this process for `lease`; (id, channel, address,
-        body), oldest first.
-
-        `of`: None for all of them (SQLite, one process); otherwise those of the processes `of` (found dead,
-        bot/storage/presence.py) and those whose claim has run out.
+        body), oldest first: those of the processes `of` (found dead, bot/storage/presence.py) and those whose
+        claim has run out.
         """
         table = table_of(OutboxMessage)
-        left = and_(table.c.claimed_by.startswith(REPLIES_CLAIM), table.c.status == "queued")
-        if of is not None:
-            left = and_(left, or_(table.c.claimed_until < now, table.c.claimed_by.in_([REPLIES_CLAIM + owner for owner in of])))
+        left = and_(
+            table.c.claimed_by.startswith(REPLIES_CLAIM),
+            table.c.status == "queued",
+            or_(table.c.claimed_until < now, table.c.claimed_by.in_([REPLIES_CLAIM + owner for owner in of])),
+        )
         result = await self.session.execute(
             update(table)
             .where(left)
@@ -365,9 +352,10 @@ class Repository:
 
     async def absent_owners(self) -> tuple[set[str], float]:
         """The processes that made claims still standing (inbox, outbox, replies) and hold no lock, and the seconds
-        the server has been running: PostgreSQL only.
+        the server has been running.
 
-        This process's own claims are never among them, even while it takes its lock again.
+        This process's own claims are never among them, even while it takes its lock again. SQLite has one bot
+        process and no locks: every other owner is a previous run's, killed, absent for ever.
         """
         inbox, outbox = table_of(InboxItem), table_of(OutboxMessage)
         reply_owner = func.substr(outbox.c.claimed_by, len(REPLIES_CLAIM) + 1)
@@ -375,8 +363,11 @@ class Repository:
             select(case((outbox.c.claimed_by.startswith(REPLIES_CLAIM), reply_owner), else_=outbox.c.claimed_by))
             .where(outbox.c.status == "queued", outbox.c.claimed_by.is_not(None))
         ).subquery()
+        query = select(owners.c.owner).where(owners.c.owner != self.owner)
+        if self.session.get_bind().dialect.name != "postgresql":
+            return set(await self.session.scalars(query)), math.inf
         live = LIVE_OWNERS.bindparams(namespace=NAMESPACE).columns(objid=String).subquery()
-        query = select(owners.c.owner).where(owners.c.owner != self.owner, owners.c.owner.not_in(select(live.c.objid)))
+        query = query.where(owners.c.owner.not_in(select(live.c.objid)))
         up_for = await self.session.scalar(select(func.extract("epoch", func.now() - func.pg_postmaster_start_time())))
         return set(await self.session.scalars(query)), float(up_for or 0.0)
 
