@@ -28,6 +28,7 @@ ENV PATH=/opt/outreach-bot/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     HTTP_HOST=0.0.0.0 \
     HTTP_PORT=8080 \
+    HEALTH_CHECK=true \
     DATABASE_URL=sqlite:////data/outreach-bot.sqlite3 \
     SENT_JOURNAL=/data/outreach-bot-sent
 WORKDIR /data

@@ -96,7 +96,7 @@ def _chat(settings: Settings, _args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
 
     async def run() -> None:
-        app = await start(settings)
+        app = await start(settings, staff_side=False)
         app.watch_knowledge()
         try:
             await chat(app.engine)

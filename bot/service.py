@@ -1,38 +1,36 @@
-"""`outreach-bot run`: the Telegram bot, by long polling or behind the webhook server, until a signal stops it.
+"""`outreach-bot run`: every channel the settings turn on, until a signal stops the bot.
 
 Every conversation lives in the database, so stopping and starting again loses nothing, and
-several processes in webhook mode can share one PostgreSQL database. With the WhatsApp
-settings, the web server also runs beside long polling, for WhatsApp's webhook.
+several processes can share one PostgreSQL database. The parts start in the order that lets
+nothing be lost: each channel's connection (so that anything can be sent), the outbox and the
+inbox's worker (which first send what a killed run left), the web server (the channels' webhooks
+and /healthz), then each channel's receiving. They stop the other way round: receiving first,
+then the web server, then the inbox finishes the messages in hand and the outbox what it holds,
+while the channels can still send; the channels' connections go last.
 """
 
 import asyncio
 import logging
 import signal
 import socket
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Coroutine
+from contextlib import AsyncExitStack
+from typing import Any
 
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute
-from telegram.error import InvalidToken, NetworkError
-from telegram.ext import Application
 
 from bot.app import App, settle_memory, start
-from bot.channels.telegram import ALLOWED_UPDATES, publish_commands
-from bot.channels.telegram import CHANNEL as TELEGRAM
-from bot.channels.telegram_app import bot_api_urls, build_application
-from bot.channels.telegram_inbox import Store, TelegramInbox, inbox_items, poll
-from bot.channels.telegram_staff import TelegramSender, TelegramStaffRoom, register_staff_group
-from bot.channels.whatsapp import CHANNEL as WHATSAPP
-from bot.channels.whatsapp import WhatsAppChannel
-from bot.inbox.worker import CONCURRENCY, SQLITE_CONCURRENCY, InboxHandler, InboxWorker
-from bot.messages import PersonSender
-from bot.settings import Settings, SettingsError, require_telegram_token
+from bot.channels.base import ChannelParts, Hub
+from bot.channels.registry import CHANNELS, configured
+from bot.inbox.worker import CONCURRENCY, SQLITE_CONCURRENCY, InboxWorker
+from bot.settings import Settings, SettingsError
 from bot.web import create_web_app, listen, web_server
+from handover import jobs
 from handover.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
+OUTBOX_STOP_SECONDS = 15
 QUIETER_LOGGERS = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
@@ -46,8 +44,8 @@ SQLAlchemy's the queries. LOG_LEVEL=DEBUG is for the bot's own code."""
 
 
 async def run(settings: Settings) -> None:
-    """Until SIGINT or SIGTERM; the updates in hand are finished first."""
-    require_telegram_token(settings)
+    """Until SIGINT or SIGTERM; the messages in hand are finished first."""
+    check_channels(settings)
     for name, level in QUIETER_LOGGERS.items():
         logging.getLogger(name).setLevel(max(level, logging.getLogger().getEffectiveLevel()))
     stop = asyncio.Event()
@@ -63,136 +61,91 @@ async def run(settings: Settings) -> None:
         await app.close()
 
 
+def check_channels(settings: Settings) -> None:
+    """One sentence when no channel is set up, or the staff group has no Telegram to live on."""
+    if not configured(settings):
+        wanted = " or ".join(f"{entry.settings} ({entry.name})" for entry in CHANNELS)
+        raise SettingsError(f"No channel is set up: set {wanted}. For Telegram, the setting TELEGRAM_BOT_TOKEN comes from @BotFather.")
+    if settings.staff_chat_id is not None and not settings.telegram_enabled:
+        raise SettingsError("The setting STAFF_CHAT_ID names a Telegram group: set TELEGRAM_BOT_TOKEN too, or remove STAFF_CHAT_ID.")
+
+
 async def serve(settings: Settings, app: App, stop: asyncio.Event) -> None:
-    """Runs the bot on `app` until `stop` is set."""
-    application = build_application(settings, app)
-    web = settings.webhook_url is not None or settings.whatsapp_enabled
-    listening = listen(settings.http_host, settings.http_port) if web else None
-    whatsapp = WhatsAppChannel.from_settings(settings, app.engine) if settings.whatsapp_enabled else None
-    routes = whatsapp.routes() if whatsapp is not None else []
-    try:
-        async with application:
-            outbox = start_staff_side(settings, app, application, whatsapp)
-            inbox = start_inbox(settings, app, application, whatsapp, outbox)
-            working = asyncio.create_task(inbox.run())
-            try:
-                await publish_commands(application.bot, app.engine.catalogs)
-
-                async def store_updates(updates: list) -> None:
-                    await inbox.store(inbox_items(updates, app.engine.pseudonym_of))
-
-                if settings.webhook_url is None:
-                    async with _serving(create_web_app(application, None, routes), listening):
-                        await _poll(application, store_updates, stop)
-                else:
-                    assert listening is not None
-                    await _serve_webhook(settings, application, listening, stop, routes, store_updates)
-            finally:
-                inbox.stop()
-                await working
-                await app.stop_handover()
-    except InvalidToken:
-        raise SettingsError("The setting TELEGRAM_BOT_TOKEN is wrong: the Bot API refused it.") from None
-    except NetworkError as error:
-        raise SettingsError(
-            f"The setting TELEGRAM_API_BASE_URL is wrong, or the network is down: no Bot API answered at "
-            f"{bot_api_urls(settings)[0].removesuffix('/bot')} ({error.message})."
-        ) from None
-    finally:
-        if listening is not None:
-            listening.close()
-        if whatsapp is not None:
-            await whatsapp.aclose()
-
-
-def start_inbox(settings: Settings, app: App, application: Application, whatsapp: WhatsAppChannel | None, outbox: Outbox) -> InboxWorker:
-    """The worker that handles what the channels stored: Telegram's updates, WhatsApp's messages."""
-    handlers: dict[str, InboxHandler] = {TELEGRAM: TelegramInbox(application)}
+    """Runs the bot on `app` until `stop` is set, or a channel can no longer receive (then raises why)."""
+    check_channels(settings)
+    parts = ChannelParts(app.engine, app.desk)
+    channels = [entry.build(settings, parts) for entry in configured(settings)]
+    by_name = {channel.name: channel for channel in channels}
+    staff_room = next((channel.staff_room for channel in channels if channel.staff_room is not None), None)
+    if staff_room is None:
+        log.warning("No STAFF_CHAT_ID: handovers wait in the database (outreach-bot handover queue lists them).")
+    outbox = Outbox(
+        app.storage, by_name, staff_room, app.engine.clock,
+        on_undelivered=app.desk.undelivered if app.desk is not None else None, wakeup=app.outbox_wakeup,
+    )
     inbox = InboxWorker(
-        app.storage, handlers, app.engine.catalogs, app.engine.clock, settings.staff_language,
-        tell_staff=settings.staff_chat_id is not None, on_queued=outbox.wake,
+        app.storage, by_name, app.engine.catalogs, app.engine.clock, settings.staff_language,
+        tell_staff=staff_room is not None, on_queued=outbox.wake,
         concurrency=SQLITE_CONCURRENCY if app.storage.engine.dialect.name == "sqlite" else CONCURRENCY,
     )
-    if whatsapp is not None:
-        handlers[WHATSAPP] = whatsapp
-        whatsapp.inbox = inbox
-    return inbox
+    hub = Hub(store=inbox.store, delivery_failed=outbox.failed_later, wake_outbox=outbox.wake, failed=stop.set)
+    routes = [route for channel in channels for route in channel.routes()]
+    listening = listen(settings.http_host, settings.http_port) if routes or settings.health_check else None
+    started = asyncio.Event()
+    async with AsyncExitStack() as stack:
+        stack.callback(lambda: listening.close() if listening is not None else None)
+        for channel in channels:
+            await channel.open()
+            stack.push_async_callback(channel.aclose)
+        stack.push_async_callback(_stop_outbox, outbox, _task(outbox.run()))
+        if app.desk is not None:
+            stack.push_async_callback(_cancel, _task(jobs.run(app.desk, app.storage, app.engine.schedule, settings.retention_days, app.engine.clock)))
+        stack.push_async_callback(_stop_inbox, inbox, _task(inbox.run()))
+        waiting = [_task(stop.wait())]
+        if listening is not None:
+            waiting.append(await _serve_web(stack, create_web_app(routes, lambda: started.is_set() and not stop.is_set()), listening))
+        for channel in channels:
+            await channel.start(hub)
+            stack.push_async_callback(channel.stop)
+        started.set()
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        waiting[0].cancel()
 
 
-def start_staff_side(settings: Settings, app: App, application: Application, whatsapp: WhatsAppChannel | None) -> Outbox:
-    """The outbox reaches people on every channel; the staff group follows each handover.
-
-    The outbox runs even without a staff group: staff replies aside, it also delivers what a
-    platform could not take at once.
-    """
-    senders: dict[str, PersonSender] = {"telegram": TelegramSender(application.bot)}
-    if whatsapp is not None:
-        senders["whatsapp"] = whatsapp.sender
-    room = TelegramStaffRoom(application.bot, settings.staff_chat_id) if settings.staff_chat_id is not None else None
-    outbox = app.start_handover(senders, room)
-    if whatsapp is not None:
-        whatsapp.outbox = outbox
-    if settings.staff_chat_id is not None and app.engine.desk is not None:
-        register_staff_group(application, settings.staff_chat_id, app.engine.desk)
-    else:
-        log.warning("No STAFF_CHAT_ID: handovers wait in the database (outreach-bot handover queue lists them).")
-    return outbox
-
-
-async def _poll(application: Application, store: Store, stop: asyncio.Event) -> None:
-    """Long polling that confirms an update only once it is stored (bot/channels/telegram_inbox.py).
-
-    Updates that waited while the bot was stopped are answered, not dropped; so are those stored
-    but not yet handled when it stopped or was killed.
-    """
-    await application.bot.delete_webhook(drop_pending_updates=False)
-    await application.start()
-    log.info("The bot @%s is running (long polling).", application.bot.username)
-    await poll(application.bot, store, stop)
-    await application.stop()
-
-
-@asynccontextmanager
-async def _serving(web_app: Starlette, listening: socket.socket | None) -> AsyncIterator[None]:
-    """The web server beside long polling, when WhatsApp needs its webhook."""
-    if listening is None:
-        yield
-        return
+async def _serve_web(stack: AsyncExitStack, web_app: Starlette, listening: socket.socket) -> asyncio.Task:
+    """The web server on its socket (listening since start-up: a webhook call that comes early waits in its backlog)."""
     server = web_server(web_app)
-    serving = asyncio.create_task(server.serve(sockets=[listening]))
+    serving = _task(server.serve(sockets=[listening]))
     host, port = listening.getsockname()[:2]
-    log.info("The WhatsApp webhook is listening on %s:%d.", host, port)
-    try:
-        yield
-    finally:
+    log.info("The web server is listening on %s:%d.", host, port)
+
+    async def stop_serving() -> None:
         server.should_exit = True
         await asyncio.wait([serving])
-    serving.result()
+        serving.result()
+
+    stack.push_async_callback(stop_serving)
+    return serving
 
 
-async def _serve_webhook(
-    settings: Settings,
-    application: Application,
-    listening: socket.socket,
-    stop: asyncio.Event,
-    routes: Sequence[BaseRoute] = (),
-    store: Store | None = None,
-) -> None:
-    """The web server starts before Telegram is told where to post, and stops before the updates in hand are finished."""
-    assert settings.webhook_url is not None and settings.webhook_secret is not None
-    secret = settings.webhook_secret.get_secret_value()
-    server = web_server(create_web_app(application, secret, routes, store))
-    serving = asyncio.create_task(server.serve(sockets=[listening]))
+def _task(work: Coroutine[Any, Any, Any]) -> asyncio.Task:
+    return asyncio.create_task(work)
+
+
+async def _stop_inbox(inbox: InboxWorker, working: asyncio.Task) -> None:
+    inbox.stop()
+    await working
+
+
+async def _stop_outbox(outbox: Outbox, delivering: asyncio.Task) -> None:
+    """Let the outbox finish what it has in hand, while the channels can still send."""
+    outbox.stop()
     try:
-        await application.bot.set_webhook(str(settings.webhook_url), secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-        await application.start()
-        log.info("The bot @%s is running (webhook, listening on %s:%d).", application.bot.username, settings.http_host, settings.http_port)
-        stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait([stopping, serving], return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-    finally:
-        server.should_exit = True
-        await asyncio.wait([serving])
-    if application.running:
-        await application.stop()
-    serving.result()
+        await asyncio.wait_for(delivering, OUTBOX_STOP_SECONDS)
+    except TimeoutError:
+        log.warning("The outbox did not finish in %d s; what it had in hand is delivered after the restart.", OUTBOX_STOP_SECONDS)
+
+
+async def _cancel(task: asyncio.Task) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
+    health_check: bool = False
+    """The web server, with GET /healthz, runs even when no channel needs it (Telegram by long polling); the Docker image sets it."""
     database_url: str = DEFAULT_DATABASE_URL
     sent_journal: Path | None = None
     """Where the replies a platform took are noted the instant it does (bot/storage/journal.py); unset:
@@ -94,6 +96,10 @@ class Settings(BaseSettings):
             return Path("outreach-bot-sent")
         database = make_url(self.database_url).database
         return Path(f"{database}-sent") if database and database != ":memory:" else None
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None and bool(self.telegram_bot_token.get_secret_value().strip())
 
     @property
     def whatsapp_enabled(self) -> bool:

@@ -34,14 +34,16 @@ class Outbox:
         staff: StaffRoom | None,
         clock: Callable[[], datetime],
         on_undelivered: Callable[[OutboxMessage, str], Awaitable[None]] | None = None,
+        wakeup: asyncio.Event | None = None,
     ):
+        """`on_undelivered`: told (message, reason) when a message to a person is given up or held (the desk
+        tells the topic); `wakeup`: set by whoever queued something (the desk, the inbox) for it to go at once."""
         self.storage = storage
         self.senders = dict(senders)
         self.staff = staff
         self.clock = clock
         self.on_undelivered = on_undelivered
-        """Told (message, reason) when a message to a person is given up or held: the desk tells the topic."""
-        self._wake = asyncio.Event()
+        self._wake = wakeup or asyncio.Event()
         self._stopping = False
 
     def wake(self) -> None:
@@ -168,7 +170,7 @@ class Outbox:
 
     async def _sent(self, row: OutboxMessage, platform_message_id: str | None = None) -> None:
         """In the sent journal until the database knows: a kill in between does not send it again
-        (Telegram's requests are already there from the moment they left, bot/channels/telegram_http.py)."""
+        (Telegram's requests are already there from the moment they left, bot/channels/telegram/http.py)."""
         self.storage.journal.record([row.id])
         await self._finish(row, "sent", platform_message_id=platform_message_id)
         self.storage.journal.settled([row.id])

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.engine import Engine
+from bot.engine.knowledge import Knowledge
 from bot.faq.loader import load_faq
 from bot.faq.model import Faq
 from bot.i18n import Catalogs
@@ -105,7 +106,7 @@ def schedule(tmp_path: Path) -> Schedule:
 
 @pytest.fixture
 def engine(storage: Storage, faq: Faq, nlu: EmbeddedNLU, catalogs: Catalogs) -> Engine:
-    return Engine(storage, faq, nlu, catalogs, pseudonym_key="test-key-test-key", clock=lambda: NOW)
+    return Engine(storage, Knowledge(faq, nlu), catalogs, pseudonym_key="test-key-test-key", clock=lambda: NOW)
 
 
 Send = Callable[..., "Replies"]

@@ -260,7 +260,7 @@ class HalfSeenCrisis:
 
 @pytest.fixture
 def unsure(engine):
-    engine.use(engine.faq, HalfSeenCrisis())
+    engine.knowledge.use(engine.faq, HalfSeenCrisis())
     return engine
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.bidi import FSI
 from bot.engine import Engine, payloads
+from bot.engine.knowledge import Knowledge
 from bot.messages import InboundMessage
 from bot.storage.models import Event, HandoverRequest, User
 from conftest import NOW
@@ -290,7 +291,7 @@ class FailingOnceNLU:
 
 
 async def test_a_message_whose_handling_failed_is_answered_when_delivered_again(storage, faq, nlu, catalogs):
-    engine = Engine(storage, faq, FailingOnceNLU(nlu), catalogs, pseudonym_key="test-key-test-key", clock=lambda: NOW)
+    engine = Engine(storage, Knowledge(faq, FailingOnceNLU(nlu)), catalogs, pseudonym_key="test-key-test-key", clock=lambda: NOW)
     message = InboundMessage("telegram", "123456789", "123456789", text="c koi la prep", delivery_id="501")
     with pytest.raises(ConnectionError):
         await engine.handle(message)

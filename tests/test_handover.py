@@ -4,20 +4,27 @@ The real Telegram staff group is exercised in the Telegram end-to-end tests; her
 who may act, what reaches whom, what survives a restart, what is erased.
 """
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.app import attach_handover
 from bot.engine import Engine, payloads
+from bot.engine.knowledge import Knowledge
+from bot.faq.model import Faq
+from bot.i18n import Catalogs
 from bot.messages import Delivered, InboundMessage, OutsideWindow, Reply, RetryLater, Undeliverable
 from bot.storage import Storage, connect, upgrade
 from bot.storage.models import HandoverMessage, HandoverRequest, OutboxMessage, User
+from conftest import NOW
 from handover import jobs
+from handover.desk import Desk
+from handover.outbox import Outbox
 from handover.schedule import load_schedule
 from handover.staff import StaffMessage
+from nlu.embedded import EmbeddedNLU
 
 SAM, LOU, STRANGER = 111, 222, 999
 PERSON = "5550001"
@@ -67,19 +74,32 @@ def person() -> FakeSender:
     return FakeSender()
 
 
-@pytest.fixture
-def desk_and_outbox(engine: Engine, room, person):
-    return attach_handover(engine, {"telegram": person}, room, {SAM: "Sam", LOU: "Lou"}, "fr")
+def staffed(storage: Storage, faq: Faq, nlu: EmbeddedNLU, catalogs: Catalogs, person: FakeSender, room: FakeStaffRoom) -> tuple[Engine, Desk, Outbox]:
+    """The engine, the desk and the outbox as `outreach-bot run` builds them (bot/app.py, bot/service.py)."""
+    wakeup, clock = asyncio.Event(), (lambda: NOW)
+    desk = Desk(storage, lambda: faq, catalogs, {SAM: "Sam", LOU: "Lou"}, "fr", clock, wake=wakeup.set)
+    engine = Engine(storage, Knowledge(faq, nlu), catalogs, "test-key-test-key", clock=clock, desk=desk)
+    return engine, desk, Outbox(storage, {"telegram": person}, room, clock, on_undelivered=desk.undelivered, wakeup=wakeup)
 
 
 @pytest.fixture
-def outbox(desk_and_outbox):
-    return desk_and_outbox[1]
+def permanence(storage, faq, nlu, catalogs, person, room) -> tuple[Engine, Desk, Outbox]:
+    return staffed(storage, faq, nlu, catalogs, person, room)
 
 
 @pytest.fixture
-def desk(desk_and_outbox):
-    return desk_and_outbox[0]
+def engine(permanence) -> Engine:
+    return permanence[0]
+
+
+@pytest.fixture
+def desk(permanence) -> Desk:
+    return permanence[1]
+
+
+@pytest.fixture
+def outbox(permanence) -> Outbox:
+    return permanence[2]
 
 
 async def deliver(outbox) -> None:
@@ -252,8 +272,7 @@ async def test_a_restart_between_the_message_and_the_staff_reply_loses_nothing(t
     async def running() -> tuple[Engine, object, object, Storage]:
         storage = Storage(connect(url))
         await upgrade(storage.engine)
-        engine = Engine(storage, faq, nlu, catalogs, "test-key-test-key")
-        desk, outbox = attach_handover(engine, {"telegram": person}, room, {SAM: "Sam"}, "fr")
+        engine, desk, outbox = staffed(storage, faq, nlu, catalogs, person, room)
         return engine, desk, outbox, storage
 
     engine, desk, outbox, storage = await running()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.channels.telegram_inbox import inbox_items
+from bot.channels.telegram.inbox import inbox_items
 from bot.engine.conversation import Engine
 from bot.inbox import worker as inbox_worker
 from bot.logs import PrivacyFilter
@@ -15,7 +15,7 @@ from bot.storage import Storage, connect, upgrade
 from bot.storage import journal as journal_module
 from bot.storage.journal import SentJournal
 from bot.storage.models import InboxItem, OutboxMessage
-from fakes.running import bot_settings, running_bot
+from fakes.running import all_handled, bot_settings, running_bot
 from fakes.telegram_api import Person
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -131,19 +131,6 @@ async def test_two_processes_never_claim_the_same_row(database_url):
 
 async def inbox_rows(app) -> list[InboxItem]:
     return await rows(app.storage)
-
-
-async def all_handled(app, timeout: float = 20) -> None:
-    """Every stored update handled and every reply out of the outbox: a quiet Bot API alone does not say so on a busy machine."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        async with app.storage.unit() as repo:
-            queued = await repo.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "queued"))
-            left = await repo.inbox.pending() + len(list(queued))
-        if not left:
-            return
-        await asyncio.sleep(0.05)
-    raise TimeoutError("updates or replies still waiting")
 
 
 async def test_polling_stores_each_update_before_confirming_it_and_answers_from_the_inbox(bot_api, database_url, faq, nlu):

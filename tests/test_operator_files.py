@@ -11,7 +11,6 @@ import re
 import sys
 import tomllib
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -277,7 +276,7 @@ def test_build_context_keeps_what_the_package_is_built_from():
 async def test_healthcheck_passes_while_the_bot_runs_and_fails_when_it_stopped(running, passes):
     command = healthcheck_command()
     assert command[:2] == ["python", "-c"]
-    web = create_web_app(SimpleNamespace(running=running), None)  # type: ignore[arg-type]
+    web = create_web_app([], lambda: running)
     server = LoopbackServer(list(web.routes))
     await server.start()
     try:

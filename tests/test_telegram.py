@@ -9,10 +9,10 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
-from bot.channels.telegram import TYPING_AFTER
+from bot.channels.telegram.handlers import TYPING_AFTER
 from bot.engine.conversation import OPEN_TOPICS
 from bot.faq.model import LANGUAGES
-from fakes.running import bot_settings, running_bot
+from fakes.running import all_handled, bot_settings, running_bot
 from fakes.telegram_api import STICKER, VOICE, Person
 
 AMINA = Person(1001, first_name="Amina", username="amina_bxl", language_code="fr")
@@ -135,10 +135,12 @@ async def test_forget_erases_the_person_after_the_confirmation_button(bot_api, d
         bot_api.message(AMINA, "c koi la prep")
         bot_api.message(AMINA, "/forget")
         await bot_api.settle()
+        await all_handled(app)
         assert {"forget:yes", "forget:no"} <= set(bot_api.buttons(AMINA.id))
         since = bot_api.mark()
         bot_api.press(AMINA, "forget:yes")
         await bot_api.settle()
+        await all_handled(app)
         async with app.storage.unit() as repo:
             remaining = await repo.user(app.engine.pseudonym_of("telegram", str(AMINA.id)))
 

@@ -3,8 +3,8 @@
 import pytest
 from telegram import Bot, Message
 
-from bot.channels.telegram import kind_of, send_reply
-from bot.channels.telegram_render import MAX_TEXT, inline_keyboard, split_text, telegram_length
+from bot.channels.telegram.handlers import kind_of, send_reply
+from bot.channels.telegram.render import MAX_TEXT, inline_keyboard, split_text, telegram_length
 from bot.messages import QuickReply, Reply
 from fakes.telegram_api import BOT_USER, LOCATION, PHOTO, STICKER, VOICE
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from telegram import Update
 
-from bot.channels.telegram_app import ChatOrderedUpdateProcessor, bot_api_urls
+from bot.channels.telegram.application import ChatOrderedUpdateProcessor, bot_api_urls
 from bot.settings import SettingsError, load_settings
 from bot.storage import Storage, connect, upgrade
 from handover.jobs import REMEMBER_DELIVERIES, forget_old_deliveries

@@ -6,8 +6,10 @@ import socket
 import httpx
 import pytest
 
+from bot.channels.telegram.webhook import SECRET_HEADER
+from bot.channels.telegram.webhook import WEBHOOK_PATH as TELEGRAM_WEBHOOK_PATH
 from bot.settings import SettingsError
-from bot.web import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH, listen
+from bot.web import listen
 from fakes.running import bot_settings, running_bot
 from fakes.telegram_api import Person
 from nlu.rasa_server import free_port

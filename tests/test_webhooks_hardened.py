@@ -13,9 +13,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.channels.whatsapp import MAX_BODY, SIGNATURE_HEADER, WEBHOOK_PATH
+from bot.channels.telegram.webhook import MAX_BODY as TELEGRAM_MAX_BODY
+from bot.channels.telegram.webhook import SECRET_HEADER
+from bot.channels.telegram.webhook import WEBHOOK_PATH as TELEGRAM_WEBHOOK_PATH
+from bot.channels.whatsapp.channel import MAX_BODY, SIGNATURE_HEADER, WEBHOOK_PATH
 from bot.service import QUIETER_LOGGERS
-from bot.web import MAX_JSON_DEPTH, SECRET_HEADER, TELEGRAM_MAX_BODY, TELEGRAM_WEBHOOK_PATH, json_depth_exceeds
+from bot.web import MAX_JSON_DEPTH, json_depth_exceeds
 from fakes.graph_api import WaPerson
 from fakes.running import bot_settings, running_bot
 from fakes.telegram_api import Person
@@ -217,7 +220,7 @@ async def post_signed(whatsapp, body: bytes) -> httpx.Response:
 )
 async def test_a_signed_but_mistyped_whatsapp_call_is_a_400_that_logs_none_of_it(whatsapp, quiet_caplog, case):
     response = await post_signed(whatsapp, json.dumps(mistyped_calls(whatsapp.graph)[case]).encode())
-    await whatsapp.channel.drain()
+    await whatsapp.settle()
 
     assert (response.status_code, response.text) == (400, "malformed")
     assert whatsapp.graph.calls == []

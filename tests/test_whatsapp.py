@@ -9,8 +9,9 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from bot.channels.whatsapp import WEBHOOK_PATH
+from bot.channels.whatsapp.channel import WEBHOOK_PATH
 from bot.engine import Engine
+from bot.engine.knowledge import Knowledge
 from bot.service import QUIETER_LOGGERS
 from bot.storage import Storage, connect, upgrade
 from bot.storage.models import Event, SeenUpdate, User
@@ -51,7 +52,7 @@ async def test_a_forged_or_unsigned_call_gets_403_and_nothing_else_happens(bot, 
     unsigned = await bot.post(payload, sign=False)
     signed_for_another_body = await bot.post(payload, signature=other_body)
     wrong_secret = await bot.post(payload, signature=bot.graph.sign(b"x").replace("sha256=", "sha1="))
-    await bot.channel.drain()
+    await bot.settle()
 
     assert {forged.status_code, unsigned.status_code, signed_for_another_body.status_code, wrong_secret.status_code} == {403}
     assert bot.graph.calls == []
@@ -70,7 +71,7 @@ async def test_a_signed_call_that_is_not_json_gets_400(bot):
 async def test_a_message_is_acknowledged_at_once_and_answered_after(bot):
     response = await bot.post(bot.graph.message(AMINA, "bonjour"))
     assert response.status_code == 200 and response.text == ""
-    await bot.channel.drain()
+    await bot.settle()
     assert bot.graph.texts(AMINA)
 
 
@@ -79,7 +80,7 @@ async def test_a_message_meta_delivers_twice_is_answered_once(bot):
     await bot.deliver(payload)
     answered_once = len(bot.graph.sent)
     first, second = await bot.post(payload), await bot.post(payload)
-    await bot.channel.drain()
+    await bot.settle()
 
     assert answered_once > 0 and first.status_code == second.status_code == 200
     assert len(bot.graph.sent) == answered_once
@@ -89,14 +90,14 @@ async def test_two_bot_processes_sharing_the_database_answer_a_repeated_message_
     """Meta may send the repeat to another process behind the proxy: the database decides."""
     storages = [Storage(connect(database_url)) for _ in range(2)]
     await upgrade(storages[0].engine)
-    engines = [Engine(s, faq, nlu, catalogs, "test-key-test-key", clock=lambda: NOW) for s in storages]
+    engines = [Engine(s, Knowledge(faq, nlu), catalogs, "test-key-test-key", clock=lambda: NOW) for s in storages]
     payload = graph_api.message(AMINA, "c koi la prep")
     try:
         async with whatsapp_bot(graph_api, engines[0]) as first, whatsapp_bot(graph_api, engines[1]) as second:
             await first.post(payload)
             await second.post(payload)
-            await first.channel.drain()
-            await second.channel.drain()
+            await first.settle()
+            await second.settle()
     finally:
         for storage in storages:
             await storage.close()
@@ -109,7 +110,7 @@ async def test_questions_in_french_spanish_and_arabic_are_answered_in_their_lang
     questions = {"fr": (AMINA, "c koi la prep"), "es": (LUCIA, "hola, ¿dónde están?"), "ar": (SALMA, "شنو هي البريب")}
     for person, question in questions.values():
         await bot.post(bot.graph.message(person, question))
-    await bot.channel.drain()
+    await bot.settle()
 
     for lang, (person, _question) in questions.items():
         entry = answered_entry(faq, bot.graph.texts(person)[0], lang)
@@ -200,7 +201,7 @@ async def test_messages_for_another_number_of_the_app_or_from_a_group_are_left(b
 async def test_one_persons_messages_are_answered_in_the_order_they_came(bot, faq, catalogs):
     for text in ("/forget", "c koi la prep"):
         await bot.post(bot.graph.message(AMINA, text))
-    await bot.channel.drain()
+    await bot.settle()
     texts = bot.graph.texts(AMINA)
     asked = catalogs.translator("fr").gettext("This erases everything the bot keeps about you, including your requests to the team. Are you sure?")
     assert texts[0] == asked and answered_entry(faq, texts[1], "fr") == "prep.info"

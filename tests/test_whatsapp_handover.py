@@ -5,14 +5,15 @@ goes here: signed webhook calls in, the bot's Graph API client out, and the fake
 24-hour window (outside it, only the template gets through).
 """
 
+import asyncio
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
 from test_handover import SAM, FakeStaffRoom, deliver, staff_says
 
-from bot.app import attach_handover
 from bot.engine import Engine
+from bot.engine.knowledge import Knowledge
 from bot.storage.models import OutboxMessage
 from conftest import NOW
 from fakes.graph_api import TEMPLATE_NAME, FakeGraphApi, WaPerson
@@ -59,12 +60,11 @@ class Permanence:
 
 @pytest.fixture
 async def permanence(graph_api, storage, faq, nlu, catalogs):
-    engine = Engine(storage, faq, nlu, catalogs, "test-key-test-key", clock=Clock(NOW))
-    room = FakeStaffRoom()
-    async with whatsapp_bot(graph_api, engine) as bot:
-        desk, outbox = attach_handover(engine, {"whatsapp": bot.channel.sender}, room, {SAM: "Sam"}, "fr")
-        bot.channel.outbox = outbox
-        yield Permanence(bot, graph_api, desk, outbox, room)
+    clock, room, wakeup = Clock(NOW), FakeStaffRoom(), asyncio.Event()
+    desk = Desk(storage, lambda: faq, catalogs, {SAM: "Sam"}, "fr", clock, wake=wakeup.set)
+    engine = Engine(storage, Knowledge(faq, nlu), catalogs, "test-key-test-key", clock=clock, desk=desk)
+    async with whatsapp_bot(graph_api, engine, room=room, desk=desk, wakeup=wakeup) as bot:
+        yield Permanence(bot, graph_api, desk, bot.outbox, room)
 
 
 async def test_asking_for_a_person_opens_a_topic_without_the_number_or_the_profile_name(permanence):

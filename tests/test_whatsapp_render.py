@@ -2,7 +2,7 @@
 
 import logging
 
-from bot.channels.whatsapp_render import (
+from bot.channels.whatsapp.render import (
     MAX_BUTTON_TITLE,
     MAX_INTERACTIVE_BODY,
     MAX_ROW_TITLE,

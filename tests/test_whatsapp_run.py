@@ -6,9 +6,10 @@ import httpx
 import pytest
 from test_telegram_webhook import free_port
 
-from bot.channels.whatsapp import SIGNATURE_HEADER, WEBHOOK_PATH
+from bot.channels.telegram.webhook import SECRET_HEADER
+from bot.channels.telegram.webhook import WEBHOOK_PATH as TELEGRAM_WEBHOOK_PATH
+from bot.channels.whatsapp.channel import SIGNATURE_HEADER, WEBHOOK_PATH
 from bot.settings import SettingsError, load_settings
-from bot.web import SECRET_HEADER, TELEGRAM_WEBHOOK_PATH
 from fakes.graph_api import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, TEMPLATE_NAME, VERIFY_TOKEN, VERSION, WaPerson
 from fakes.running import bot_process, bot_settings, running_bot
 
@@ -47,9 +48,21 @@ async def test_outreach_bot_run_answers_a_signed_whatsapp_message_and_logs_no_nu
     assert running.returncode == 0, logs
     assert (forged.status_code, answered.status_code) == (403, 200)
     assert graph_api.texts(NADIA)[0].startswith("Voici l'essentiel")
-    assert "WhatsApp webhook is listening" in logs
+    assert "The web server is listening" in logs
     for private in (NADIA.wa_id, NADIA.name, QUESTION, "Voici l'essentiel", ACCESS_TOKEN, APP_SECRET):
         assert private not in logs
+
+
+async def test_outreach_bot_run_serves_whatsapp_alone_without_a_telegram_token(bot_api, graph_api, tmp_path):
+    port = free_port()
+    async with bot_process(bot_api, tmp_path, telegram=False, HTTP_PORT=str(port), **whatsapp_environment(graph_api.url)) as running:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            answered = await post_signed(client, graph_api, graph_api.message(NADIA, QUESTION))
+        await graph_api.wait_sent(NADIA, 2)
+    assert running.returncode == 0, running.logs
+    assert answered.status_code == 200
+    assert graph_api.texts(NADIA)[0].startswith("Voici l'essentiel")
+    assert bot_api.calls == []
 
 
 async def test_in_webhook_mode_whatsapp_and_telegram_share_the_server_and_each_checks_its_own_secret(bot_api, graph_api, database_url, faq, nlu):

@@ -5,9 +5,9 @@ import time
 import pytest
 from sqlalchemy import select
 
-from bot.app import attach_handover
-from bot.channels.whatsapp_api import RETRY_BUSY, RETRY_REFUSED_TOKEN, GraphApi, result_of_error
+from bot.channels.whatsapp.api import RETRY_BUSY, RETRY_REFUSED_TOKEN, GraphApi, result_of_error
 from bot.engine import Engine
+from bot.engine.knowledge import Knowledge
 from bot.messages import Delivered, OutsideWindow, Reply, RetryLater, Undeliverable
 from bot.storage.models import OutboxMessage
 from conftest import NOW
@@ -94,14 +94,13 @@ def clock() -> Clock:
 
 @pytest.fixture
 def engine_with_clock(storage, faq, nlu, catalogs, clock) -> Engine:
-    return Engine(storage, faq, nlu, catalogs, "test-key-test-key", clock=clock)
+    return Engine(storage, Knowledge(faq, nlu), catalogs, "test-key-test-key", clock=clock)
 
 
 async def test_a_reply_whatsapp_cannot_take_now_goes_to_the_outbox_and_out_when_due(graph_api, engine_with_clock, storage, clock):
     engine = engine_with_clock
     async with whatsapp_bot(graph_api, engine) as bot:
-        _desk, outbox = attach_handover(engine, {"whatsapp": bot.channel.sender}, None, {}, "fr")
-        bot.channel.outbox = outbox
+        outbox = bot.outbox
         graph_api.fail_next(429, 130429, retry_after=60)
         await bot.deliver(graph_api.message(AMINA, "c koi la prep"))
         assert graph_api.sent == []

@@ -8,15 +8,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from bot.engine import languages, memory, payloads
+from bot.engine.knowledge import Knowledge
 from bot.faq.model import LANGUAGES, LATIN_ARABIC, Faq
 from bot.i18n import Catalogs, Translator
 from bot.messages import InboundMessage, QuickReply, Reply, StoredReply, reply_to_body
 from bot.pseudonym import pseudonym
 from bot.storage import Repository, Storage
 from bot.storage.models import ERASE_WHEN_DONE, HandoverRequest, User
-from handover.desk import Desk
 from handover.queue import URGENT_INTENTS, priority_for, raises, reason_for
 from handover.schedule import Schedule, describe
 from nlu.context import ACK, COST, NO, WHERE
@@ -75,35 +76,46 @@ class Turn:
         self.replies.append(Reply(text, self.lang, tuple(quick[:MAX_QUICK_REPLIES]), discreet))
 
 
+class StaffSide(Protocol):
+    """What the engine tells the staff desk (handover/desk.py), inside the unit of work of the person's message."""
+
+    async def opened(self, repo: Repository, user: User, request: HandoverRequest) -> None: ...
+
+    async def relay_from_person(self, repo: Repository, request: HandoverRequest, text: str, edited: bool = False) -> None: ...
+
+    async def crisis_raised(self, repo: Repository, request: HandoverRequest) -> None: ...
+
+    async def person_forgot(self, repo: Repository, requests: list[HandoverRequest]) -> None: ...
+
+    def wake(self) -> None:
+        """Held messages were released: deliver them now."""
+
+
 class Engine:
     def __init__(
         self,
         storage: Storage,
-        faq: Faq,
-        nlu: NLUBackend,
+        knowledge: Knowledge,
         catalogs: Catalogs,
         pseudonym_key: str,
         retention_days: int = 30,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         schedule: Schedule | None = None,
+        desk: StaffSide | None = None,
     ):
+        """`desk`: the staff side, when the bot runs with one (not in the terminal chat)."""
         self.storage = storage
+        self.knowledge = knowledge
         self.catalogs = catalogs
         self.retention_days = retention_days
         self.clock = clock
         self.schedule = schedule
-        self.desk: Desk | None = None
-        """The staff side, when the bot runs with one (not in the terminal chat)."""
+        self.desk = desk
         self._key = pseudonym_key
-        self._knowledge = (faq, nlu)
-
-    def use(self, faq: Faq, nlu: NLUBackend) -> None:
-        """Switch to a new FAQ and NLU at once; a message being handled keeps the old pair."""
-        self._knowledge = (faq, nlu)
 
     @property
     def faq(self) -> Faq:
-        return self._knowledge[0]
+        return self.knowledge.faq
 
     def pseudonym_of(self, channel: str, external_id: str) -> str:
         return pseudonym(self._key, channel, external_id)
@@ -136,7 +148,7 @@ class Engine:
         return [StoredReply(outbox_id, reply) for outbox_id, reply in zip(ids, replies, strict=True)]
 
     async def _handle(self, repo: Repository, message: InboundMessage) -> list[Reply]:
-        faq, nlu = self._knowledge
+        faq, nlu = self.knowledge.pair
         now = self.clock()
         # A message from the inbox: its row, marked done in this transaction, stands for the delivery.
         first = message.inbox_id is not None or message.delivery_id is None

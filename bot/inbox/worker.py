@@ -57,8 +57,8 @@ class Unreadable(Exception):
     """The stored update cannot be parsed: trying again would fail the same way, so it is set aside at once."""
 
 
-class InboxHandler(Protocol):
-    """A channel's side of the inbox."""
+class InboxHandler(PersonSender, Protocol):
+    """A channel's side of the inbox (bot/channels/base.py, Channel); its `send` takes the replies a killed process left unsent."""
 
     async def handle(self, item: Claimed) -> bool:
         """Handles the row's payload; True when the row was marked done in the handling's own transaction
@@ -68,11 +68,6 @@ class InboxHandler(Protocol):
 
     def apology_to(self, payload: dict[str, Any]) -> str | None:
         """Where to tell the person that their message could not be handled, if the payload says."""
-        ...
-
-    @property
-    def sender(self) -> PersonSender:
-        """The channel's way to a person, for the replies a killed process left unsent."""
         ...
 
 
@@ -238,7 +233,7 @@ class InboxWorker:
         if by_person:
             log.info("Sending %d reply(ies) a previous run had not sent.", sum(map(len, by_person.values())))
         await asyncio.gather(*(
-            deliver_stored(self.storage, self.handlers[channel].sender, address, stored, self.clock)
+            deliver_stored(self.storage, self.handlers[channel], address, stored, self.clock)
             for (channel, address), stored in by_person.items()
         ))
 

@@ -7,7 +7,7 @@ for a connection: on SQLite every transaction of the process waits for its one c
 PostgreSQL for one of the pool's, and under a burst that is tens of milliseconds, in which several
 replies can be caught. Waiting for the platform's answer is too late as well: the answer then waits
 for the event loop, which under a burst can be busy for tens of milliseconds. So the HTTP layer
-(bot/channels/telegram_http.py) writes the id here as soon as the request's body is in the
+(bot/channels/telegram/http.py) writes the id here as soon as the request's body is in the
 socket, which the platform reads even if the process dies right after, and writes it again with
 a minus sign if the request fails after all. One write() to a file whose bytes the kernel keeps
 when the process dies: the window is a system call. At the next start the ids in the file are

@@ -1,9 +1,11 @@
 """The bot's WhatsApp channel against the fake Graph API, its webhook reached in-process (httpx's ASGI transport).
 
-What `outreach-bot run` serves is exercised in test_whatsapp_run.py; here the channel is built
-by hand so that a test can use its own engine (its clock, its handover) and short retry waits.
+What `outreach-bot run` serves is exercised in test_whatsapp_run.py; here the channel, its inbox
+and its outbox are built by hand so that a test can use its own engine (its clock, its handover)
+and short retry waits.
 """
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,11 +16,16 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from bot.channels.whatsapp import SIGNATURE_HEADER, WEBHOOK_PATH, WhatsAppChannel
-from bot.channels.whatsapp_api import GraphApi, WhatsAppSender
+from bot.channels.base import Hub
+from bot.channels.whatsapp.api import GraphApi, WhatsAppSender
+from bot.channels.whatsapp.channel import SIGNATURE_HEADER, WEBHOOK_PATH, WhatsAppChannel
 from bot.engine import Engine
+from bot.inbox.worker import SQLITE_CONCURRENCY, InboxWorker
 from bot.settings import DEFAULT_TEMPLATE_LANGUAGES
 from fakes.graph_api import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, TEMPLATE_NAME, VERIFY_TOKEN, VERSION, FakeGraphApi
+from handover.desk import Desk
+from handover.outbox import Outbox
+from handover.staff import StaffRoom
 
 TEMPLATE_LANGUAGES = dict(pair.split(":") for pair in DEFAULT_TEMPLATE_LANGUAGES.split(","))
 
@@ -41,6 +48,9 @@ class WhatsAppBot:
     graph: FakeGraphApi
     channel: WhatsAppChannel
     client: httpx.AsyncClient
+    inbox: InboxWorker
+    outbox: Outbox
+    """Started by the test when it wants (`deliver` in tests/test_handover.py): here it only takes what fails."""
 
     async def post(self, payload: dict[str, Any], signature: str | None = None, sign: bool = True) -> httpx.Response:
         """A webhook call as Meta makes it: signed, unless `signature` is given or `sign` is False."""
@@ -53,18 +63,39 @@ class WhatsAppBot:
     async def deliver(self, payload: dict[str, Any]) -> httpx.Response:
         """Posts a signed call and waits until the bot has handled it."""
         response = await self.post(payload)
-        await self.channel.drain()
+        await self.settle()
         return response
+
+    async def settle(self) -> None:
+        """Until every stored message is handled and its replies sent (or handed to the outbox)."""
+        while True:
+            await self.inbox.drain()
+            async with self.channel.engine.storage.unit() as repo:
+                pending = await repo.inbox.pending()
+            if not pending:
+                return
+            await asyncio.sleep(0.01)
 
 
 @asynccontextmanager
-async def whatsapp_bot(graph: FakeGraphApi, engine: Engine, backoff: float = 0.01) -> AsyncIterator[WhatsAppBot]:
+async def whatsapp_bot(
+    graph: FakeGraphApi, engine: Engine, backoff: float = 0.01, room: StaffRoom | None = None, desk: Desk | None = None, wakeup: asyncio.Event | None = None
+) -> AsyncIterator[WhatsAppBot]:
+    """The channel started as `outreach-bot run` starts it (bot/service.py), its inbox's worker running;
+    `room`, `desk` and `wakeup`: the staff side, when the test has one."""
     api = GraphApi(graph.url, VERSION, PHONE_NUMBER_ID, ACCESS_TOKEN, backoff=backoff)
     sender = WhatsAppSender(api, engine.catalogs, TEMPLATE_NAME, TEMPLATE_LANGUAGES)
     channel = WhatsAppChannel(engine, sender, PHONE_NUMBER_ID, VERIFY_TOKEN, APP_SECRET)
+    outbox = Outbox(engine.storage, {channel.name: channel}, room, engine.clock, on_undelivered=desk.undelivered if desk else None, wakeup=wakeup)
+    inbox = InboxWorker(engine.storage, {channel.name: channel}, engine.catalogs, engine.clock, on_queued=outbox.wake, concurrency=SQLITE_CONCURRENCY)
+    working = asyncio.create_task(inbox.run())
+    await channel.start(Hub(inbox.store, outbox.failed_later, outbox.wake, failed=lambda: None))
     web = Starlette(routes=channel.routes())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://bot.test") as client:
         try:
-            yield WhatsAppBot(graph, channel, client)
+            yield WhatsAppBot(graph, channel, client, inbox, outbox)
         finally:
+            await channel.stop()
+            inbox.stop()
+            await working
             await channel.aclose()

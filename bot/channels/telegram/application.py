@@ -6,10 +6,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 
-from bot.app import App
-from bot.channels.telegram import TelegramChannel
-from bot.channels.telegram_http import AiohttpRequest
+from bot.channels.telegram.handlers import TelegramHandlers
+from bot.channels.telegram.http import AiohttpRequest
 from bot.channels.turns import Turns
+from bot.engine import Engine
 from bot.settings import Settings, require_telegram_token
 
 CONCURRENT_UPDATES = 64
@@ -27,20 +27,20 @@ def bot_api_urls(settings: Settings) -> tuple[str, str]:
     return f"{root}/bot", f"{root}/file/bot"
 
 
-def build_application(settings: Settings, app: App) -> Application:
+def build_application(settings: Settings, engine: Engine) -> Application:
     base_url, base_file_url = bot_api_urls(settings)
     builder = (
         Application.builder()
         .token(require_telegram_token(settings))
         .base_url(base_url)
         .base_file_url(base_file_url)
-        .request(AiohttpRequest(CONNECTIONS, app.storage.journal))
+        .request(AiohttpRequest(CONNECTIONS, engine.storage.journal))
         .get_updates_request(AiohttpRequest(1))
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=RETRIES_AFTER_FLOOD))
         .concurrent_updates(ChatOrderedUpdateProcessor(CONCURRENT_UPDATES))
     )
-    application = builder.updater(None).build()  # updates come from the inbox (bot/channels/telegram_inbox.py), never PTB's Updater
-    TelegramChannel(app.engine, settings.staff_chat_id).register(application)
+    application = builder.updater(None).build()  # updates come from the inbox (bot/channels/telegram/inbox.py), never PTB's Updater
+    TelegramHandlers(engine, settings.staff_chat_id).register(application)
     return application
 
 

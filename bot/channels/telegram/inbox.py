@@ -7,14 +7,14 @@ Telegram sent, and only then is the next getUpdates called with the offset past 
 the library cannot parse (a field of a newer or older Bot API) is stored like any other and set
 aside by the worker; it never stops the polling.
 
-Stored updates are handled by the PTB Application's handlers (bot/channels/telegram.py),
+Stored updates are handled by the PTB Application's handlers (bot/channels/telegram/handlers.py),
 called by the inbox worker one update at a time per chat.
 """
 
 import asyncio
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Bot
@@ -22,12 +22,12 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from bot.channels.telegram import ALLOWED_UPDATES, CHANNEL, TelegramSender
+from bot.channels.telegram.handlers import ALLOWED_UPDATES, CHANNEL
+from bot.channels.telegram.webhook import Store, telegram_update
 from bot.inbox.handling import CURRENT, Handling
 from bot.inbox.keys import KeyOf, sender_key
 from bot.inbox.worker import Unreadable
 from bot.storage.inbox_queries import Claimed
-from bot.web import telegram_update
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,6 @@ RETRY_AFTER_ERROR = (0.5, 10.0)
 
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
 """`Bot.do_api_request("getUpdates")` is how the raw JSON is had, unparsed; PTB suggests get_updates, which parses."""
-
-Store = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
 def inbox_items(updates: list[Any], key_of: KeyOf) -> list[dict[str, Any]]:
@@ -132,28 +130,23 @@ def _chat_of(update: dict[str, Any]) -> object:
     return None
 
 
-class TelegramInbox:
-    """The inbox worker's handler for Telegram rows: the stored JSON through the Application's handlers."""
+async def handle_stored(application: Application, item: Claimed) -> bool:
+    """A stored update through the Application's handlers; True when the engine marked its row done (InboxHandler.handle)."""
+    update = telegram_update(item.payload, application.bot) if isinstance(item.payload, dict) else None
+    if update is None:
+        raise Unreadable("not an update the bot can read")
+    handling = Handling(item.id)
+    token = CURRENT.set(handling)
+    try:
+        await application.process_update(update)
+    finally:
+        CURRENT.reset(token)
+    if handling.error is not None:
+        raise handling.error
+    return handling.handled
 
-    def __init__(self, application: Application):
-        self.application = application
-        self.sender = TelegramSender(application.bot)
 
-    async def handle(self, item: Claimed) -> bool:
-        update = telegram_update(item.payload, self.application.bot) if isinstance(item.payload, dict) else None
-        if update is None:
-            raise Unreadable("not an update the bot can read")
-        handling = Handling(item.id)
-        token = CURRENT.set(handling)
-        try:
-            await self.application.process_update(update)
-        finally:
-            CURRENT.reset(token)
-        if handling.error is not None:
-            raise handling.error
-        return handling.handled
-
-    def apology_to(self, payload: dict[str, Any]) -> str | None:
-        """A private chat's id (a person's), never a group's."""
-        chat = _chat_of(payload)
-        return str(chat) if isinstance(chat, int) and not isinstance(chat, bool) and chat > 0 else None
+def apology_address(payload: dict[str, Any]) -> str | None:
+    """A private chat's id (a person's), never a group's."""
+    chat = _chat_of(payload)
+    return str(chat) if isinstance(chat, int) and not isinstance(chat, bool) and chat > 0 else None

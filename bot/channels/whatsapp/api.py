@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from bot.channels.whatsapp_render import message, pieces, rest, template
+from bot.channels.whatsapp.render import message, pieces, rest, template
 from bot.faq.model import FALLBACK_LANGUAGE
 from bot.i18n import Catalogs
 from bot.messages import Delivered, DeliveryResult, OutsideWindow, Reply, RetryLater, Undeliverable

@@ -9,7 +9,7 @@ import logging
 from telegram import Bot, Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.channels.telegram import TelegramSender
+from bot.channels.telegram.handlers import TelegramSender
 from handover.desk import Desk
 from handover.staff import StaffMessage
 

@@ -29,7 +29,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.telegram_render import MAX_TEXT, html_text, inline_keyboard, split_text, telegram_length
+from bot.channels.telegram.render import MAX_TEXT, html_text, inline_keyboard, split_text, telegram_length
 from bot.engine import Engine
 from bot.faq.model import FALLBACK_LANGUAGE, LANGUAGES
 from bot.i18n import Catalogs, Translator
@@ -95,7 +95,9 @@ async def publish_commands(bot: Bot, catalogs: Catalogs) -> None:
     await bot.set_my_commands(bot_commands(catalogs.translator(FALLBACK_LANGUAGE)))
 
 
-class TelegramChannel:
+class TelegramHandlers:
+    """The Application's handlers for people's chats: each update through the engine, its replies back."""
+
     def __init__(self, engine: Engine, staff_chat_id: int | None):
         self.engine = engine
         self.staff_chat_id = staff_chat_id

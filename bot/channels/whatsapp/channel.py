@@ -4,37 +4,34 @@ Meta posts signed JSON to /webhooks/whatsapp. A call is checked (its signature, 
 body, before anything is parsed), its messages stored in the inbox (bot/inbox/), and only then
 answered 200 — quickly: Meta repeats a call that waits. The inbox's workers handle them: several
 people at once, one person's messages in order, a message Meta delivers twice answered once (the
-inbox keeps one row per message id, so this holds across bot processes). Without an inbox (a
-channel built by hand in tests) messages are handled in the background, as before.
+inbox keeps one row per message id, so this holds across bot processes).
 
 Privacy: the engine receives the person's WhatsApp id (their phone number) as `external_id`
 and turns it into a pseudonym at once; the profile name is never read. Nothing here logs a
 text, a number or an id.
 """
 
-import asyncio
 import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, cast, get_args
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.channels.turns import Turns
-from bot.channels.whatsapp_api import GraphApi, WhatsAppSender, result_of_error
+from bot.channels.base import Capabilities, Channel, ChannelParts, Hub
+from bot.channels.whatsapp.api import GraphApi, WhatsAppSender, result_of_error
+from bot.channels.whatsapp.render import MAX_TEXT
 from bot.engine import Engine
 from bot.inbox.keys import sender_key
 from bot.inbox.replies import REPLY_LEASE, deliver_stored
-from bot.inbox.worker import InboxWorker, Unreadable
-from bot.messages import DeliveryResult, InboundMessage, MessageKind, Reply, RetryLater, Undeliverable, reply_to_body
+from bot.inbox.worker import Unreadable
+from bot.messages import DeliveryResult, InboundMessage, MessageKind, Reply
 from bot.settings import Settings
 from bot.storage.inbox_queries import Claimed
 from bot.web import parse_object, read_body
-from handover.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +41,6 @@ SIGNATURE_HEADER = "X-Hub-Signature-256"
 MAX_BODY = 3 * 1024 * 1024
 """Meta's webhook calls stay under 3 MB (a batch of up to 1000 notifications, texts of 4096
 characters at most); anything bigger is refused before it fills the memory."""
-CONCURRENT_MESSAGES = 64
-"""Messages handled at once, all people together: well inside the database connection pool."""
 
 _KINDS: dict[str, MessageKind] = {
     "image": "photo",
@@ -132,29 +127,26 @@ def status_update(item: dict) -> StatusUpdate | None:
     return StatusUpdate(message_id, status, code)
 
 
-class WhatsAppChannel:
-    """Handles what the webhook accepted: messages through the engine, failed statuses through the outbox."""
+class WhatsAppChannel(Channel):
+    """Messages through the inbox (stored before Meta's 200, handled by its worker), failed statuses to the outbox."""
+
+    name = CHANNEL
+    capabilities = Capabilities(buttons=True, max_text=MAX_TEXT, protects_content=False)
 
     def __init__(self, engine: Engine, sender: WhatsAppSender, phone_number_id: str, verify_token: str, app_secret: str):
         self.engine = engine
-        self.storage = engine.storage
         self.sender = sender
         self.phone_number_id = phone_number_id
         self._verify_token = verify_token
         self._app_secret = app_secret
-        self.outbox: Outbox | None = None
-        """The handover's outbox, once it runs: failed deliveries of staff replies go back to it."""
-        self.inbox: InboxWorker | None = None
-        """The inbox, when the bot runs: messages are stored in it before the 200, and handled from it."""
-        self._turns = Turns()
-        self._slots = asyncio.Semaphore(CONCURRENT_MESSAGES)
-        self._tasks: set[asyncio.Task] = set()
+        self._hub: Hub | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, engine: Engine) -> "WhatsAppChannel":
+    def from_settings(cls, settings: Settings, parts: ChannelParts) -> "WhatsAppChannel":
         """Settings.whatsapp_enabled: every WhatsApp setting is there (the settings check that it is all or nothing)."""
         assert settings.whatsapp_template_name and settings.whatsapp_phone_number_id
         assert settings.whatsapp_verify_token is not None and settings.whatsapp_app_secret is not None
+        engine = parts.engine
         sender = WhatsAppSender(GraphApi.from_settings(settings), engine.catalogs, settings.whatsapp_template_name, settings.whatsapp_template_languages)
         return cls(
             engine,
@@ -164,23 +156,22 @@ class WhatsAppChannel:
             settings.whatsapp_app_secret.get_secret_value(),
         )
 
-    def accept(self, found: list[InboundMessage | StatusUpdate]) -> None:
-        """Takes the events of a checked webhook call in hand and returns at once; the work goes on in the background."""
-        for event in found:
-            work = self._message(event) if isinstance(event, InboundMessage) else self._status(event)
-            task = asyncio.create_task(work)
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+    async def start(self, hub: Hub) -> None:
+        self._hub = hub
+        log.info("The WhatsApp webhook is ready (%s).", WEBHOOK_PATH)
 
-    async def drain(self) -> None:
-        """Until everything accepted so far is handled."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+    async def stop(self) -> None:
+        """Calls that come now are answered 503: Meta sends them again, to the next run."""
+        self._hub = None
 
     async def aclose(self) -> None:
-        """The messages in hand are finished first (at shutdown: Meta will not send them again)."""
-        await self.drain()
         await self.sender.api.aclose()
+
+    async def send(self, address: str, reply: Reply) -> DeliveryResult:
+        return await self.sender.send(address, reply)
+
+    async def announce_held(self, address: str, lang: str) -> DeliveryResult:
+        return await self.sender.announce_held(address, lang)
 
     def routes(self) -> list[Route]:
         """GET: Meta's verification handshake; POST: the signed notifications."""
@@ -205,15 +196,17 @@ class WhatsAppChannel:
             if found is None:
                 log.warning("A signed WhatsApp webhook call that is not a well-formed notification was refused.")
                 return PlainTextResponse("malformed", status_code=400)
-            if self.inbox is not None:
-                messages = [event for event in found if isinstance(event, InboundMessage)]
-                try:
-                    await self.inbox.store([self._inbox_item(message) for message in messages])
-                except Exception as error:  # the database stayed away: Meta sends the call again later
-                    log.warning("A WhatsApp webhook call could not be stored (%s); Meta will send it again.", type(error).__name__)
-                    return PlainTextResponse("try again later", status_code=503)
-                found = [event for event in found if not isinstance(event, InboundMessage)]
-            self.accept(found)
+            hub = self._hub
+            if hub is None:
+                return PlainTextResponse("not started yet", status_code=503)
+            try:
+                await hub.store([self._inbox_item(event) for event in found if isinstance(event, InboundMessage)])
+                for event in found:
+                    if isinstance(event, StatusUpdate):
+                        await self._status(hub, event)
+            except Exception as error:  # the database stayed away: Meta sends the call again later
+                log.warning("A WhatsApp webhook call could not be stored (%s); Meta will send it again.", type(error).__name__)
+                return PlainTextResponse("try again later", status_code=503)
             return Response()
 
         return [Route(WEBHOOK_PATH, verify, methods=["GET"]), Route(WEBHOOK_PATH, receive, methods=["POST"])]
@@ -228,8 +221,6 @@ class WhatsAppChannel:
         except Malformed:
             return None
 
-    # --- Through the inbox ----------------------------------------------------------------------
-
     def _inbox_item(self, message: InboundMessage) -> dict[str, Any]:
         """What handling the message needs, and no more (the profile name is not kept)."""
         payload = {"from": message.external_id, "kind": message.kind, "text": message.text, "payload": message.payload}
@@ -237,62 +228,22 @@ class WhatsAppChannel:
         return {"channel": CHANNEL, "delivery_id": message.delivery_id, "sender_key": key, "payload": payload}
 
     async def handle(self, item: Claimed) -> bool:
-        """InboxHandler: the stored message through the engine, its replies stored with the row marked done, then sent."""
+        """The stored message through the engine, its replies stored with the row marked done, then sent."""
         message = _stored_message(item)
         stored = await self.engine.handle_stored(message, REPLY_LEASE)
-        await deliver_stored(self.storage, self.sender, message.address, stored, self.engine.clock)
+        await deliver_stored(self.engine.storage, self.sender, message.address, stored, self.engine.clock)
         return True
 
     def apology_to(self, payload: dict[str, Any]) -> str | None:
         wa_id = payload.get("from")
         return wa_id if isinstance(wa_id, str) and wa_id else None
 
-    # --- In the background -----------------------------------------------------------------------
-
-    async def _message(self, message: InboundMessage) -> None:
-        """A message delivered a second time gets no replies from the engine."""
-        wa_id = message.address
-        async with self._turns.of(wa_id), self._slots:
-            try:
-                await self._answer(wa_id, await self.engine.handle(message))
-            except Exception:
-                log.exception("Handling a WhatsApp message failed.")
-                t = self.engine.catalogs.translator(None)
-                await self.sender.deliver(wa_id, Reply(t.gettext("Sorry, something went wrong on my side. Please write your message again in a moment."), t.lang))
-
-    async def _status(self, update: StatusUpdate) -> None:
+    async def _status(self, hub: Hub, update: StatusUpdate) -> None:
         """Only a failure matters (delivered and read are not kept): the outbox holds, retries or tells the staff."""
-        if update.status != "failed" or self.outbox is None:
+        if update.status != "failed":
             return
         log.info("WhatsApp reported a message it could not deliver (error %s).", update.error_code)
-        try:
-            await self.outbox.failed_later(CHANNEL, update.message_id, result_of_error(update.error_code))
-        except Exception:
-            log.exception("Handling a WhatsApp delivery failure failed.")
-
-    async def _answer(self, wa_id: str, replies: list[Reply]) -> None:
-        """The replies in order; when WhatsApp is busy, what is left goes to the outbox rather than being lost."""
-        for index, reply in enumerate(replies):
-            result, unsent = await self.sender.deliver(wa_id, reply)
-            if isinstance(result, Undeliverable):
-                log.info("A WhatsApp reply was not delivered (%s).", result.reason)
-                return
-            if unsent is not None:
-                await self._queue(wa_id, [unsent, *replies[index + 1 :]], result)
-                return
-
-    async def _queue(self, wa_id: str, replies: list[Reply], result: DeliveryResult) -> None:
-        now = self.engine.clock()
-        due = now + timedelta(seconds=result.seconds) if isinstance(result, RetryLater) else now
-        async with self.storage.unit() as repo:
-            user = await repo.user(self.engine.pseudonym_of(CHANNEL, wa_id))
-            if user is None:  # erased meanwhile (/forget)
-                return
-            for reply in replies:
-                await repo.enqueue(CHANNEL, wa_id, reply_to_body(reply), now, user=user, due_at=due)
-        log.info("WhatsApp could not take a reply now (%s): %d message(s) queued.", type(result).__name__, len(replies))
-        if self.outbox is not None:
-            self.outbox.wake()
+        await hub.delivery_failed(CHANNEL, update.message_id, result_of_error(update.error_code))
 
 
 def _objects(value: object) -> list[dict]:
