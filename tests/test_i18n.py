@@ -7,8 +7,11 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.bidi import FSI, PDI, isolate_ltr
+from bot.engine.language_choice import IN_SENTENCE, NAMES
 from bot.i18n import Catalogs
-from bot.settings import REPOSITORY
+from bot.languages import SPOKEN
+from bot.settings import CONTENT, REPOSITORY
+from handover.schedule import DATE_FORMATS
 
 LOCALES = REPOSITORY / "locales"
 
@@ -93,3 +96,8 @@ def test_the_bot_says_tu_in_french_like_the_faq():
 
 def test_spanish_sentences_use_no_french_calque():
     assert [s for s in strings("es") if "permanencia" in s.lower()] == []
+
+
+def test_every_spoken_language_has_a_catalog_a_name_and_a_date_format():
+    assert set(NAMES) == set(IN_SENTENCE) == set(DATE_FORMATS) == set(SPOKEN)
+    assert all((CONTENT / "locales" / lang / "LC_MESSAGES" / "messages.po").exists() for lang in SPOKEN)

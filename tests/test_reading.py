@@ -1,7 +1,7 @@
 """A person reads the bot in the script they write: Darija in Latin letters gets Latin letters."""
 
 from bot.engine import payloads
-from bot.faq.model import LATIN_ARABIC
+from bot.languages import LATIN_ARABIC
 
 ARABIZI_PREP = "salam khti, bghit nfham chno hiya had la prep"
 ARABIZI_PEP = "capote t9at3at lbare7 m3a wa7ed, chno ndir daba"

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from bot.channels.telegram.handlers import TYPING_AFTER
 from bot.engine.conversation import OPEN_TOPICS
-from bot.faq.model import LANGUAGES
+from bot.languages import SPOKEN
 from fakes.running import all_handled, bot_settings, running_bot
 from fakes.telegram_api import STICKER, VOICE, Person
 
@@ -37,7 +37,7 @@ async def test_start_welcomes_with_a_language_picker_and_the_commands_are_publis
     assert all(params["parse_mode"] == "HTML" for params in bot_api.sent(AMINA.id, since))
 
     published = {call.params.get("language_code"): call.params["commands"] for call in bot_api.calls_to("setMyCommands")}
-    assert set(published) == {*LANGUAGES, None}
+    assert set(published) == {*SPOKEN, None}
     assert [c["command"] for c in published["ar"]] == ["start", "menu", "language", "help", "privacy", "forget"]
     assert published["es"][0]["description"] == catalogs.translator("es").gettext("Start: welcome and choice of language")
     assert published[None] == published["fr"]

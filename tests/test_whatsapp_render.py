@@ -14,7 +14,7 @@ from bot.channels.whatsapp.render import (
     template,
     titles_within,
 )
-from bot.engine import languages
+from bot.engine import language_choice
 from bot.messages import QuickReply, Reply
 
 LONG_LINE = "Une phrase assez longue pour remplir une ligne de réponse, sans rien de particulier. "
@@ -68,7 +68,7 @@ def test_up_to_three_choices_are_reply_buttons_with_the_payload_as_id():
 
 
 def test_more_than_three_choices_are_a_list_with_the_localised_button():
-    fields = message(Reply("اختاري لغة", "ar", languages.picker("ar")), "عرض الخيارات")
+    fields = message(Reply("اختاري لغة", "ar", language_choice.picker("ar")), "عرض الخيارات")
     interactive = fields["interactive"]
     assert interactive["type"] == "list" and interactive["action"]["button"] == "عرض الخيارات"
     rows = interactive["action"]["sections"][0]["rows"]

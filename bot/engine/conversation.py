@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.engine import languages, memory, payloads
+from bot.engine import language_choice, memory, payloads
 from bot.engine.knowledge import Knowledge
-from bot.faq.model import LANGUAGES, LATIN_ARABIC, Faq
+from bot.faq.model import Faq
 from bot.i18n import Catalogs, Translator
+from bot.languages import DEFAULT, LATIN_ARABIC, SPOKEN
 from bot.messages import InboundMessage, QuickReply, Reply, StoredReply, reply_to_body
 from bot.pseudonym import pseudonym
 from bot.storage import Repository, Storage
@@ -208,7 +209,7 @@ class Engine:
         if await self._in_context(turn, parse, text):
             turn.route = CONTEXT
             return
-        if parse.lang not in LANGUAGES:
+        if parse.lang not in SPOKEN:
             if turn.user.language is None:
                 turn.t = self.catalogs.translator(OTHER_LANGUAGES_READ)
             if parse.route != "handover":
@@ -269,7 +270,7 @@ class Engine:
         """The first message sets the language; a later one changes it only when clearly in another."""
         user = turn.user
         clear_switch = parse.lang_confidence >= 0.9 and len(parse.text.split()) >= 3
-        if parse.lang in LANGUAGES and (user.language is None or (parse.lang != user.language and clear_switch)):
+        if parse.lang in SPOKEN and (user.language is None or (parse.lang != user.language and clear_switch)):
             user.language = parse.lang
             user.language_confirmed = False
             user.state = {k: v for k, v in user.state.items() if k != "language_offered"}
@@ -303,9 +304,9 @@ class Engine:
             self.catalogs.translator(lang).gettext(
                 "I can answer in French, Spanish, Arabic and English. Write to me in one of them, or ask for a person from the team."
             )
-            for lang in (turn.lang, "en", "fr")
+            for lang in (turn.lang, OTHER_LANGUAGES_READ, DEFAULT)
         )
-        turn.say("\n".join(texts), QuickReply(turn.t.gettext("Talk to a person"), payloads.HUMAN), *languages.picker(None)[:4])
+        turn.say("\n".join(texts), QuickReply(turn.t.gettext("Talk to a person"), payloads.HUMAN), *language_choice.picker(None)[:4])
 
     def _follow_script(self, turn: Turn, text: str) -> None:
         """Someone who writes Arabic in Latin letters reads answers in Latin letters, until they choose."""
@@ -329,7 +330,7 @@ class Engine:
     def _set_script(self, turn: Turn, script: str) -> None:
         turn.user.state = {**turn.user.state, "script": script, "script_chosen": True}
         turn.intent = "language.change"
-        turn.say(turn.t.gettext("Fine, I will answer in {language}.", language=languages.IN_SENTENCE["ar"]), *self._menu_buttons(turn))
+        turn.say(turn.t.gettext("Fine, I will answer in {language}.", language=language_choice.IN_SENTENCE["ar"]), *self._menu_buttons(turn))
 
     def _offer_language(self, turn: Turn) -> None:
         """Once per language, after the answer: 'I answer in X' with the other languages as buttons."""
@@ -340,8 +341,8 @@ class Engine:
             return  # one question at a time: the language comes under a later answer
         user.state = {**user.state, "language_offered": True}
         turn.say(
-            turn.t.gettext("I answer in {language}. You can choose another language:", language=languages.IN_SENTENCE[turn.lang]),
-            *languages.picker(turn.lang),
+            turn.t.gettext("I answer in {language}. You can choose another language:", language=language_choice.IN_SENTENCE[turn.lang]),
+            *language_choice.picker(turn.lang),
         )
 
     # --- Routes -----------------------------------------------------------------------------
@@ -470,11 +471,11 @@ class Engine:
         elif intent == "privacy":
             await self._privacy(turn)
         elif intent == "language.change":
-            asked = languages.asked_language(text)
+            asked = language_choice.asked_language(text)
             if asked:
                 self._set_language(turn, asked)
             else:
-                turn.say(t.gettext("Which language do you prefer?"), *languages.picker(turn.lang))
+                turn.say(t.gettext("Which language do you prefer?"), *language_choice.picker(turn.lang))
         else:
             self._fallback(turn)
 
@@ -582,11 +583,11 @@ class Engine:
             self._welcome(turn, short=False)
             if not turn.user.language_confirmed:
                 turn.user.state = {**turn.user.state, "language_offered": True}
-                turn.say(turn.t.gettext("Which language do you prefer?"), *languages.picker(turn.user.language))
+                turn.say(turn.t.gettext("Which language do you prefer?"), *language_choice.picker(turn.user.language))
         elif command == "menu":
             self._menu(turn)
         elif command == "language":
-            turn.say(turn.t.gettext("Which language do you prefer?"), *languages.picker(turn.user.language))
+            turn.say(turn.t.gettext("Which language do you prefer?"), *language_choice.picker(turn.user.language))
         elif command == "privacy":
             turn.intent = "privacy"
             await self._privacy(turn)
@@ -605,7 +606,7 @@ class Engine:
             self._more(turn, payload.argument)
         elif payload.action == "topic":
             self._topic(turn, payload.argument)
-        elif payload.action == "lang" and payload.argument in LANGUAGES:
+        elif payload.action == "lang" and payload.argument in SPOKEN:
             self._set_language(turn, payload.argument)
         elif payload.action == "script" and payload.argument in (LATIN, ARABIC_SCRIPT):
             self._set_script(turn, payload.argument)
@@ -683,7 +684,7 @@ class Engine:
         turn.user.language_confirmed = True
         turn.t = self.catalogs.translator(lang)
         turn.intent = "language.change"
-        turn.say(turn.t.gettext("Fine, I will answer in {language}.", language=languages.IN_SENTENCE[lang]), *self._menu_buttons(turn))
+        turn.say(turn.t.gettext("Fine, I will answer in {language}.", language=language_choice.IN_SENTENCE[lang]), *self._menu_buttons(turn))
 
     async def _privacy(self, turn: Turn) -> None:
         t = turn.t

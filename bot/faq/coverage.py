@@ -6,7 +6,8 @@ language is one the bot will often misunderstand in that language.
 
 from dataclasses import dataclass
 
-from bot.faq.model import LANGUAGES, Faq
+from bot.faq.model import Faq
+from bot.languages import REQUIRED, SPOKEN
 from nlu.intents import load_intents
 from nlu.text import arabic_share
 
@@ -25,11 +26,11 @@ class Coverage:
 
     @property
     def gaps(self) -> list[str]:
-        gaps = [f"{lang} < {MIN_EXAMPLES}" for lang in ("fr", "es", "ar") if self.examples.get(lang, 0) < MIN_EXAMPLES]
+        gaps = [f"{lang} < {MIN_EXAMPLES}" for lang in REQUIRED if self.examples.get(lang, 0) < MIN_EXAMPLES]
         if self.latin_arabic < MIN_LATIN_ARABIC:
             gaps.append(f"arabizi < {MIN_LATIN_ARABIC}")
         if self.answers is not None:
-            gaps += [f"no {lang} answer" for lang in ("fr", "es", "ar") if not self.answers.get(lang)]
+            gaps += [f"no {lang} answer" for lang in REQUIRED if not self.answers.get(lang)]
         return gaps
 
 
@@ -46,9 +47,9 @@ def coverage(faq: Faq) -> list[Coverage]:
             Coverage(
                 intent=intent,
                 route=intents[intent].route if intent in intents else "answer",
-                examples={lang: len(by_lang.get(lang, [])) for lang in LANGUAGES},
+                examples={lang: len(by_lang.get(lang, [])) for lang in SPOKEN},
                 latin_arabic=sum(arabic_share(t) < 0.5 for t in by_lang.get("ar", [])),
-                answers={lang: bool(entry.answer.get(lang)) for lang in LANGUAGES} if entry else None,
+                answers={lang: bool(entry.answer.get(lang)) for lang in SPOKEN} if entry else None,
             )
         )
     return rows

@@ -11,9 +11,7 @@ from typing import Any
 
 from bot.faq.model import (
     FOLLOW_UP_KINDS,
-    LANGUAGES,
     PLACEHOLDER,
-    REQUIRED_LANGUAGES,
     TEXT_KEYS,
     Entry,
     Fact,
@@ -24,6 +22,7 @@ from bot.faq.model import (
     Topic,
 )
 from bot.faq.yamlfile import LineDict, LineList, Problem, YamlError, load
+from bot.languages import REQUIRED, SPOKEN
 from nlu.context import FILLER, OVER, WORD_KINDS, ContextPhrases
 from nlu.intents import INTENTS_FILE, load_intents
 from nlu.safety import DISTRESS, SOFTENING
@@ -102,7 +101,7 @@ class _Checker:
         result: dict[str, tuple[str, ...]] = {}
         for lang, items in mapping.items():
             lang_line = mapping.line_of(lang)
-            if lang not in LANGUAGES:
+            if lang not in SPOKEN:
                 self.error(file, lang_line, f"examples of {intent}: unknown language '{lang}'")
                 continue
             if not isinstance(items, LineList):
@@ -128,7 +127,7 @@ class _Checker:
                 self.seen_examples[key] = (intent, file, item_line)
                 kept.append(text)
             result[lang] = tuple(kept)
-        for lang in REQUIRED_LANGUAGES:
+        for lang in REQUIRED:
             if not result.get(lang):
                 self.error(file, line, f"examples of {intent}: missing language '{lang}'")
         return result
@@ -186,11 +185,11 @@ def _load_facts(path: Path, checker: _Checker, release: bool) -> dict[str, Fact]
             texts = {"*": str(value).strip()}
         elif value is None and "until_filled" in spec:
             texts = {}
-            until_filled = checker.texts(spec["until_filled"], path, spec.line_of("until_filled"), f"until_filled of {name}", LANGUAGES)
+            until_filled = checker.texts(spec["until_filled"], path, spec.line_of("until_filled"), f"until_filled of {name}", SPOKEN)
             report = checker.error if release else checker.warn
             report(path, line, f"fact {name} is not filled in yet: the bot says what `until_filled` says in its place")
         else:
-            texts = checker.texts(value, path, spec.line_of("value"), f"value of {name}", REQUIRED_LANGUAGES)
+            texts = checker.texts(value, path, spec.line_of("value"), f"value of {name}", REQUIRED)
         for lang, text in texts.items():
             if text.startswith("[") and text.endswith("]"):
                 checker.error(path, spec.line_of("value"), f"value of {name} in '{lang}' is a gap to fill ({text}): write the fact, or leave `value` out and write `until_filled`")
@@ -216,7 +215,7 @@ def _load_topic(
     if root is None:
         return None
     topic = checker.mapping(root.get("topic"), path, root.line_of("topic"), "topic")
-    title = checker.texts(topic.get("title") if topic else None, path, topic.line if topic else 1, "topic title", REQUIRED_LANGUAGES)
+    title = checker.texts(topic.get("title") if topic else None, path, topic.line if topic else 1, "topic title", REQUIRED)
     _check_title_length(title, topic.get("title") if topic else None, path, "topic title", checker)
     order = topic.get("order", 100) if topic else 100
     if not isinstance(order, int):
@@ -249,9 +248,9 @@ def _load_entry(item: Any, path: Path, line: int, facts: dict[str, Fact], checke
     if not isinstance(entry_id, str) or not entry_id.strip():
         checker.error(path, line, "entry without an id")
         return None
-    title = checker.texts(item.get("title"), path, item.line_of("title"), f"title of {entry_id}", REQUIRED_LANGUAGES)
+    title = checker.texts(item.get("title"), path, item.line_of("title"), f"title of {entry_id}", REQUIRED)
     _check_title_length(title, item.get("title"), path, f"title of {entry_id}", checker)
-    answer = checker.texts(item.get("answer"), path, item.line_of("answer"), f"answer of {entry_id}", REQUIRED_LANGUAGES)
+    answer = checker.texts(item.get("answer"), path, item.line_of("answer"), f"answer of {entry_id}", REQUIRED)
     more = checker.texts(item["more"], path, item.line_of("more"), f"'more' of {entry_id}", ()) if "more" in item else {}
     for field_name, texts in (("title", title), ("answer", answer), ("more", more)):
         for lang, text in texts.items():
@@ -311,7 +310,7 @@ def _load_follow_ups(item: LineDict, path: Path, entry_id: str, facts: dict[str,
         elif isinstance(value, str):
             follow_ups[kind] = FollowUp(see=value.strip())
         else:
-            texts = checker.texts(value, path, line, f"follow_ups {kind} of {entry_id}", REQUIRED_LANGUAGES)
+            texts = checker.texts(value, path, line, f"follow_ups {kind} of {entry_id}", REQUIRED)
             for lang, text in texts.items():
                 for name in PLACEHOLDER.findall(text):
                     if name not in facts:
@@ -372,7 +371,7 @@ def _load_lexicon(path: Path, checker: _Checker) -> dict[str, dict[str, tuple[st
             continue
         patterns = {}
         for lang, items in by_lang.items():
-            if lang not in LANGUAGES or not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+            if lang not in SPOKEN or not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
                 checker.error(path, by_lang.line_of(lang), f"patterns of {intent}: '{lang}' must be a language with a list of phrases")
                 continue
             patterns[lang] = tuple(items)
@@ -397,7 +396,7 @@ def _load_context_phrases(path: Path, checker: _Checker) -> ContextPhrases:
             continue
         lists[kind] = {}
         for lang, items in by_lang.items():
-            if lang not in LANGUAGES or not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+            if lang not in SPOKEN or not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
                 checker.error(path, by_lang.line_of(lang), f"words of {kind}: '{lang}' must be a language with a list of words")
                 continue
             lists[kind][lang] = tuple(items)

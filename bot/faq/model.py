@@ -5,15 +5,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.bidi import isolate_ltr
+from bot.languages import DEFAULT, LATIN_ARABIC, SPOKEN
 from nlu.context import ContextPhrases
 
-LANGUAGES = ("fr", "es", "ar", "en")
-LATIN_ARABIC = "ar-latn"
-"""Darija written in Latin letters ("arabizi"), for people who write it and read it better than
-Arabic script. An answer may have it beside "ar"; where it has not, the "ar" text is used."""
-TEXT_KEYS = (*LANGUAGES, LATIN_ARABIC)
-REQUIRED_LANGUAGES = ("fr", "es", "ar")
-FALLBACK_LANGUAGE = "fr"
+TEXT_KEYS = (*SPOKEN, LATIN_ARABIC)
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
 _BULLET = re.compile(r"[\s•:\-–]+")
@@ -44,7 +39,7 @@ class Fact:
     def text(self, lang: str) -> str:
         texts = self.value or self.until_filled
         lang = available(texts, lang)
-        return texts.get(lang) or texts.get("*") or texts.get(FALLBACK_LANGUAGE, "")
+        return texts.get(lang) or texts.get("*") or texts.get(DEFAULT, "")
 
 
 FOLLOW_UP_KINDS = ("cost", "where", "over")
@@ -129,7 +124,7 @@ class Faq:
     def text(self, texts: Texts, lang: str) -> str:
         """The text in `lang` (or LATIN_ARABIC), falling back to Arabic script, then French."""
         lang = available(texts, lang)
-        chosen = lang if texts.get(lang) else FALLBACK_LANGUAGE
+        chosen = lang if texts.get(lang) else DEFAULT
         return self.fill(texts.get(chosen, "").strip(), chosen)
 
     def answer(self, entry_id: str, lang: str) -> str:

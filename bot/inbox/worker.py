@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from bot.channels.turns import Turns
 from bot.i18n import Catalogs
 from bot.inbox.replies import REPLY_LEASE, deliver_stored
+from bot.languages import DEFAULT
 from bot.messages import PersonSender, Reply, StoredReply, reply_from_body, reply_to_body
 from bot.storage import Repository, Storage
 from bot.storage.database import error_name, transient
@@ -77,7 +78,7 @@ class InboxWorker:
     handlers: Mapping[str, InboxHandler]
     catalogs: Catalogs
     clock: Callable[[], datetime]
-    staff_language: str = "fr"
+    staff_language: str = DEFAULT
     tell_staff: bool = False
     """A staff group is set up: it is told of each message set aside."""
     on_queued: Callable[[], None] = lambda: None

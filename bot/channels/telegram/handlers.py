@@ -31,10 +31,10 @@ from telegram.ext import (
 
 from bot.channels.telegram.render import MAX_TEXT, html_text, inline_keyboard, split_text, telegram_length
 from bot.engine import Engine
-from bot.faq.model import FALLBACK_LANGUAGE, LANGUAGES
 from bot.i18n import Catalogs, Translator
 from bot.inbox.handling import CURRENT
 from bot.inbox.replies import REPLY_LEASE, deliver_stored
+from bot.languages import DEFAULT, SPOKEN
 from bot.messages import Delivered, DeliveryResult, InboundMessage, MessageKind, Reply, RetryLater, Undeliverable
 
 log = logging.getLogger(__name__)
@@ -90,9 +90,9 @@ def bot_commands(t: Translator) -> list[BotCommand]:
 
 async def publish_commands(bot: Bot, catalogs: Catalogs) -> None:
     """The command menu in each language, by the language of the person's Telegram app; French otherwise."""
-    for lang in LANGUAGES:
+    for lang in SPOKEN:
         await bot.set_my_commands(bot_commands(catalogs.translator(lang)), language_code=lang)
-    await bot.set_my_commands(bot_commands(catalogs.translator(FALLBACK_LANGUAGE)))
+    await bot.set_my_commands(bot_commands(catalogs.translator(DEFAULT)))
 
 
 class TelegramHandlers:

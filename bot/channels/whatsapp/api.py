@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 
 from bot.channels.whatsapp.render import message, pieces, rest, template
-from bot.faq.model import FALLBACK_LANGUAGE
 from bot.i18n import Catalogs
+from bot.languages import DEFAULT
 from bot.messages import Delivered, DeliveryResult, OutsideWindow, Reply, RetryLater, Undeliverable
 from bot.settings import Settings
 
@@ -157,7 +157,7 @@ class WhatsAppSender:
 
     async def announce_held(self, address: str, lang: str) -> DeliveryResult:
         """The approved template, in the person's language: an answer waits; writing back opens the window."""
-        code = self.template_languages.get(lang) or self.template_languages[FALLBACK_LANGUAGE]
+        code = self.template_languages.get(lang) or self.template_languages[DEFAULT]
         return await self.api.send({"to": address, **template(self.template_name, code)})
 
 
