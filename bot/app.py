@@ -9,7 +9,8 @@ from functools import partial
 
 from bot.engine import Engine
 from bot.engine.knowledge import Knowledge
-from bot.faq.loader import FaqInvalid, load_faq
+from bot.errors import FaqInvalid, TrainingFailed
+from bot.faq.loader import load_faq
 from bot.faq.model import Faq
 from bot.faq.watch import watch
 from bot.i18n import Catalogs
@@ -20,7 +21,7 @@ from handover.desk import Desk
 from handover.schedule import load_schedule
 from nlu.embedded import EmbeddedNLU
 from nlu.rasa_backend import RasaConnection, backend_over
-from nlu.training import TrainingFailed, train
+from nlu.training import train
 
 log = logging.getLogger(__name__)
 PSEUDONYM_SECRET = "pseudonym"

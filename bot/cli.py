@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot import logs
-from bot.faq.loader import FaqInvalid, load_faq
-from bot.settings import Settings, SettingsError, load_settings
-from handover.schedule import ScheduleInvalid
+from bot.errors import ContentInvalid, FaqInvalid, NLUUnavailable, ScheduleInvalid, SettingsError
+from bot.faq.loader import load_faq
+from bot.settings import Settings, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,16 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"outreach-bot: {error}", file=sys.stderr)
         return 2
-    except FaqInvalid as error:
-        print("outreach-bot: the FAQ is invalid; fix these problems (outreach-bot faq lint lists them):", file=sys.stderr)
+    except ContentInvalid as error:
+        print(f"outreach-bot: {error.headline}", file=sys.stderr)
         for problem in error.problems:
             if not problem.warning:
                 print(problem, file=sys.stderr)
         return 1
-    except ScheduleInvalid as error:
-        print("outreach-bot: the permanence schedule is invalid:", file=sys.stderr)
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
+    except NLUUnavailable as error:
+        print(f"outreach-bot: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

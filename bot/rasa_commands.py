@@ -8,15 +8,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.app import load_knowledge
+from bot.errors import RasaSetupError, SettingsError
 from bot.faq.loader import load_faq
-from bot.settings import Settings, SettingsError, require_rasa_token
+from bot.settings import Settings, require_rasa_token
 from nlu.parse import Parse
 from nlu.rasa_backend import RasaConnection, RasaNLU
 from nlu.rasa_data import write_training_data
 from nlu.rasa_server import (
     TRAINING_DATA,
     RasaEnvironment,
-    RasaSetupError,
     find_python,
     prepare,
     rasa_environ,

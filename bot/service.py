@@ -22,8 +22,9 @@ from starlette.applications import Starlette
 from bot.app import App, settle_memory, start
 from bot.channels.base import ChannelParts, Hub
 from bot.channels.registry import CHANNELS, configured
+from bot.errors import SettingsError
 from bot.inbox.worker import CONCURRENCY, SQLITE_CONCURRENCY, InboxWorker
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings
 from bot.web import create_web_app, listen, web_server
 from handover import jobs
 from handover.outbox import Outbox

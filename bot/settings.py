@@ -14,6 +14,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, ValidationIn
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import make_url
 
+from bot.errors import SettingsError
 from bot.languages import DEFAULT, SPOKEN, Language
 from handover.staff import parse_staff_ids
 
@@ -30,10 +31,6 @@ WHATSAPP_REQUIRED = ("whatsapp_verify_token", "whatsapp_app_secret", "whatsapp_a
 def _user_cache_dir() -> Path:
     """Where the Rasa environment (2-3 GB) and models go: outside the repository, shared by checkouts."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "outreach-bot"
-
-
-class SettingsError(Exception):
-    """A setting is missing or wrong; the message is one sentence for the person starting the bot."""
 
 
 class Settings(BaseSettings):

@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.settings import SettingsError
+from bot.errors import SettingsError
 
 HEALTH_PATH = "/healthz"
 MAX_JSON_DEPTH = 64

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_datetime
 
 from bot.bidi import isolate_ltr
-from bot.faq.yamlfile import LineDict, LineList, Problem, YamlError, load
+from bot.errors import Problem, ScheduleInvalid, YamlError
+from bot.faq.yamlfile import LineDict, LineList, load
 from bot.languages import DEFAULT
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -34,12 +35,6 @@ DATE_FORMATS = {
     "ar": "EEEE d MMMM، 'الساعة' HH:mm",
     "en": "EEEE d MMMM 'at' HH:mm",
 }
-
-
-class ScheduleInvalid(Exception):
-    def __init__(self, problems: list[Problem]):
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

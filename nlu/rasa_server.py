@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bot.errors import RasaSetupError
 from nlu.rasa_backend import keep_token_out_of_logs
 from nlu.rasa_data import write_training_data
 
@@ -46,10 +47,6 @@ MODELS_KEPT = 3
 """Older models in the cache are deleted, keeping this many: each is tens of megabytes."""
 READY_TIMEOUT_SECONDS = 300.0
 """Loading TensorFlow and the model takes 20-60 s on two cores; more on a busy machine."""
-
-
-class RasaSetupError(Exception):
-    """The Rasa environment, training or server could not be had; the message says what to do."""
 
 
 def find_python(configured: str | None = None) -> Path:

@@ -12,11 +12,8 @@ import subprocess
 import sys
 from collections.abc import Iterable
 
+from bot.errors import TrainingFailed
 from nlu.linear import TrainedNLU
-
-
-class TrainingFailed(RuntimeError):
-    pass
 
 
 def train(examples: Iterable[tuple[str, str, str]]) -> TrainedNLU:

@@ -12,6 +12,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 
 from bot.cli import main
+from bot.errors import TrainingFailed
 from bot.settings import REPOSITORY
 from nlu import linear
 from nlu.classifier import Ranked
@@ -21,7 +22,7 @@ from nlu.intents import load_intents
 from nlu.parse import Thresholds, decide_route
 from nlu.safety import CrisisLexicon
 from nlu.text import normalise
-from nlu.training import TrainingFailed, train
+from nlu.training import train
 
 CONTRACT_KEYS = {"text", "lang", "intent", "confidence", "route"}
 

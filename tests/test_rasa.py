@@ -16,12 +16,13 @@ from collections.abc import Iterator
 import pytest
 
 from bot.cli import main
+from bot.errors import RasaSetupError
 from bot.faq.model import Faq
 from bot.settings import REPOSITORY, load_settings
 from nlu.embedded import EmbeddedNLU
 from nlu.evaluation import evaluate
 from nlu.rasa_backend import RasaConnection, RasaNLU
-from nlu.rasa_server import RasaServer, RasaSetupError, TrainedModel, environment_for, find_python, running_rasa
+from nlu.rasa_server import RasaServer, TrainedModel, environment_for, find_python, running_rasa
 
 DEVSET = REPOSITORY / "nlu" / "devset.jsonl"
 

@@ -17,12 +17,13 @@ import yaml
 
 from bot.app import start
 from bot.cli import main
+from bot.errors import RasaSetupError, SettingsError
 from bot.messages import InboundMessage
-from bot.settings import SettingsError, load_settings
+from bot.settings import load_settings
 from nlu import rasa_server
 from nlu.rasa_backend import RasaConnection, RasaNLU
 from nlu.rasa_data import rasa_text, training_data
-from nlu.rasa_server import RasaEnvironment, RasaSetupError, environment_for, find_python, model_key
+from nlu.rasa_server import RasaEnvironment, environment_for, find_python, model_key
 
 TOKEN = "test-token-0123456789"
 CRISIS_TEXT = "il m'a frappée, j'ai peur, il est encore là"

@@ -7,10 +7,10 @@ import shutil
 import pytest
 
 from bot.app import start
+from bot.errors import TrainingFailed
 from bot.faq.watch import watch
 from bot.messages import InboundMessage
 from bot.settings import REPOSITORY, load_settings
-from nlu.training import TrainingFailed
 
 NEW_ANSWER = "Réponse modifiée par l'équipe."
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
-from handover.schedule import ScheduleInvalid, describe, load_schedule
+from bot.errors import ScheduleInvalid
+from handover.schedule import describe, load_schedule
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 SCHEDULE = """\

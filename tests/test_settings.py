@@ -3,7 +3,8 @@
 import pytest
 
 from bot.cli import main
-from bot.settings import SettingsError, load_settings, require_telegram_token
+from bot.errors import SettingsError
+from bot.settings import load_settings, require_telegram_token
 
 
 @pytest.mark.parametrize(

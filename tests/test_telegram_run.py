@@ -10,8 +10,8 @@ from test_whatsapp_run import whatsapp_environment
 
 from bot.app import start
 from bot.cli import main
+from bot.errors import SettingsError
 from bot.service import serve
-from bot.settings import SettingsError
 from bot.web import HEALTH_PATH
 from fakes.running import bot_process, bot_settings
 from fakes.telegram_api import Person

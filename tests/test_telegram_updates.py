@@ -7,7 +7,8 @@ import pytest
 from telegram import Update
 
 from bot.channels.telegram.application import ChatOrderedUpdateProcessor, bot_api_urls
-from bot.settings import SettingsError, load_settings
+from bot.errors import SettingsError
+from bot.settings import load_settings
 from bot.storage import Storage, connect, upgrade
 from handover.jobs import REMEMBER_DELIVERIES, forget_old_deliveries
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.channels.telegram.webhook import SECRET_HEADER
 from bot.channels.telegram.webhook import WEBHOOK_PATH as TELEGRAM_WEBHOOK_PATH
-from bot.settings import SettingsError
+from bot.errors import SettingsError
 from bot.web import listen
 from fakes.running import bot_settings, running_bot
 from fakes.telegram_api import Person
@@ -17,7 +17,6 @@ from nlu.rasa_server import free_port
 SECRET = "a-webhook-secret-of-32-characters"
 PUBLIC_URL = "https://bot.example.org/webhooks/telegram"
 AMINA = Person(2001, language_code="fr")
-
 
 
 @pytest.fixture

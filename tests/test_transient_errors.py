@@ -20,8 +20,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
+from bot.errors import DatabaseUnreachable
 from bot.storage import Storage, connect
-from bot.storage.database import Unreachable, error_name, transient
+from bot.storage.database import error_name, transient
 from bot.storage.models import Event
 from conftest import NOW
 from fakes.postgres import LocalServer, fresh_database, restartable_server
@@ -70,7 +71,7 @@ def test_connection_errors_and_a_server_going_away_are_transient(tmp_path):
 
 
 def test_a_refused_or_failed_connection_is_transient():
-    """Connecting fails with a plain OSError, which SQLAlchemy does not wrap: `connect` raises it as Unreachable."""
+    """Connecting fails with a plain OSError, which SQLAlchemy does not wrap: `connect` raises it as DatabaseUnreachable."""
     for cause in (
         ConnectionRefusedError(errno.ECONNREFUSED, "Connect call failed"),
         OSError(errno.ENETUNREACH, "Network is unreachable"),
@@ -78,8 +79,8 @@ def test_a_refused_or_failed_connection_is_transient():
         TimeoutError(),
     ):
         try:
-            raise Unreachable(type(cause).__name__) from cause
-        except Unreachable as error:
+            raise DatabaseUnreachable(type(cause).__name__) from cause
+        except DatabaseUnreachable as error:
             assert transient(error)
             assert error_name(error) == type(cause).__name__
 
@@ -96,7 +97,7 @@ async def test_a_server_that_is_not_there_is_retried_then_raised():
         await repo.session.execute(text("SELECT 1"))
 
     try:
-        with pytest.raises(Unreachable) as raised:
+        with pytest.raises(DatabaseUnreachable) as raised:
             await store.transaction(work, retry_for=0.3)
     finally:
         await store.close()
@@ -175,7 +176,7 @@ class FlakyStorage(Storage):
     def unit(self):  # type: ignore[override]
         if self.failures:
             self.failures -= 1
-            raise Unreachable("ConnectionRefusedError") from ConnectionRefusedError(errno.ECONNREFUSED, "Connect call failed")
+            raise DatabaseUnreachable("ConnectionRefusedError") from ConnectionRefusedError(errno.ECONNREFUSED, "Connect call failed")
         return super().unit()
 
 

@@ -9,7 +9,8 @@ from test_telegram_webhook import free_port
 from bot.channels.telegram.webhook import SECRET_HEADER
 from bot.channels.telegram.webhook import WEBHOOK_PATH as TELEGRAM_WEBHOOK_PATH
 from bot.channels.whatsapp.channel import SIGNATURE_HEADER, WEBHOOK_PATH
-from bot.settings import SettingsError, load_settings
+from bot.errors import SettingsError
+from bot.settings import load_settings
 from fakes.graph_api import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, TEMPLATE_NAME, VERIFY_TOKEN, VERSION, WaPerson
 from fakes.running import bot_process, bot_settings, running_bot
 

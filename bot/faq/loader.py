@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.errors import FaqInvalid, Problem, YamlError
 from bot.faq.model import (
     FOLLOW_UP_KINDS,
     PLACEHOLDER,
@@ -21,7 +22,7 @@ from bot.faq.model import (
     Texts,
     Topic,
 )
-from bot.faq.yamlfile import LineDict, LineList, Problem, YamlError, load
+from bot.faq.yamlfile import LineDict, LineList, load
 from bot.languages import REQUIRED, SPOKEN
 from nlu.context import FILLER, OVER, WORD_KINDS, ContextPhrases
 from nlu.intents import INTENTS_FILE, load_intents
@@ -36,12 +37,6 @@ TITLE_MAX = 24
 REQUIRED_FACTS = ("emergency_number", "hours_online")
 """Facts the bot's own sentences use (welcome, handover notice)."""
 ANSWER_SOFT_MAX = 900
-
-
-class FaqInvalid(Exception):
-    def __init__(self, problems: list[Problem]):
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
 
 
 @dataclass

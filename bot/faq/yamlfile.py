@@ -1,28 +1,11 @@
 """YAML loading that remembers line numbers, so that every problem can be shown as file:line."""
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-
-@dataclass(frozen=True)
-class Problem:
-    file: Path
-    line: int
-    message: str
-    warning: bool = False
-
-    def __str__(self) -> str:
-        kind = "warning: " if self.warning else ""
-        return f"{self.file}:{self.line}: {kind}{self.message}"
-
-
-class YamlError(Exception):
-    def __init__(self, problem: Problem):
-        super().__init__(str(problem))
-        self.problem = problem
+from bot.errors import Problem, YamlError
 
 
 class LineDict(dict):

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.channels.turns import Turns
+from bot.errors import Unreadable
 from bot.i18n import Catalogs
 from bot.inbox.replies import REPLY_LEASE, deliver_stored
 from bot.languages import DEFAULT
@@ -52,10 +53,6 @@ that queue, and the event loop's turns with it."""
 POLL_SECONDS = 1.0
 """How often the worker looks for rows it was not woken for: other processes', retries coming due,
 and (PostgreSQL) for the claims of processes that died (bot/storage/presence.py)."""
-
-
-class Unreadable(Exception):
-    """The stored update cannot be parsed: trying again would fail the same way, so it is set aside at once."""
 
 
 class InboxHandler(PersonSender, Protocol):

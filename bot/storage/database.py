@@ -17,6 +17,7 @@ from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, IntegrityE
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from bot.errors import DatabaseUnreachable
 from bot.storage.sqlite import open_connection, set_pragmas
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -78,15 +79,6 @@ def connect(url: str) -> AsyncEngine:
     return engine
 
 
-class Unreachable(Exception):
-    """Connecting to the database failed at the socket: refused, reset, unreachable, timed out.
-
-    The driver raises a plain OSError there, which SQLAlchemy passes on as it is; raised from it,
-    this tells `transient` the database's OSError from one of the work's own (a Rasa server
-    restarting is not a reason to run the transaction again).
-    """
-
-
 async def open_connections(engine: AsyncEngine) -> None:
     """Opens the pool's connections at start, all at once, then gives them back to the pool.
 
@@ -113,12 +105,12 @@ def _drop_if_closed_by_the_server(_dbapi_connection, record: ConnectionPoolEntry
 
 
 def _connect_or_unreachable(dialect, _record, cargs, cparams):  # type: ignore[no-untyped-def]
-    """SQLAlchemy's "do_connect" event: the dialect's own connect, its socket errors raised as Unreachable."""
+    """SQLAlchemy's "do_connect" event: the dialect's own connect, its socket errors raised as DatabaseUnreachable."""
     try:
         return dialect.connect(*cargs, **cparams)
     except OSError as error:
         if _network_error(error):
-            raise Unreachable(type(error).__name__) from error
+            raise DatabaseUnreachable(type(error).__name__) from error
         raise
 
 
@@ -134,7 +126,7 @@ def transient(error: BaseException) -> bool:
     DataError, a syntax error): running the same work again would fail the same way. Nor an
     error that did not come from the database (the work's own, even a ConnectionError).
     """
-    if isinstance(error, (Unreachable, DisconnectionError)):
+    if isinstance(error, (DatabaseUnreachable, DisconnectionError)):
         return True
     if not isinstance(error, DBAPIError) or isinstance(error, (IntegrityError, DataError)):
         return False

@@ -21,8 +21,9 @@ from bot.channels.telegram.inbox import apology_address, handle_stored, inbox_it
 from bot.channels.telegram.render import MAX_TEXT
 from bot.channels.telegram.staff import TelegramStaffRoom, register_staff_group
 from bot.channels.telegram.webhook import webhook_route
+from bot.errors import SettingsError
 from bot.messages import DeliveryResult, Reply
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings
 from bot.storage.inbox_queries import Claimed
 
 log = logging.getLogger(__name__)

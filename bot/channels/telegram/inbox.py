@@ -24,9 +24,9 @@ from telegram.warnings import PTBUserWarning
 
 from bot.channels.telegram.handlers import ALLOWED_UPDATES, CHANNEL
 from bot.channels.telegram.webhook import Store, telegram_update
+from bot.errors import Unreadable
 from bot.inbox.handling import CURRENT, Handling
 from bot.inbox.keys import KeyOf, sender_key
-from bot.inbox.worker import Unreadable
 from bot.storage.inbox_queries import Claimed
 
 log = logging.getLogger(__name__)

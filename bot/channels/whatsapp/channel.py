@@ -25,9 +25,9 @@ from bot.channels.base import Capabilities, Channel, ChannelParts, Hub
 from bot.channels.whatsapp.api import GraphApi, WhatsAppSender, result_of_error
 from bot.channels.whatsapp.render import MAX_TEXT
 from bot.engine import Engine
+from bot.errors import Unreadable
 from bot.inbox.keys import sender_key
 from bot.inbox.replies import REPLY_LEASE, deliver_stored
-from bot.inbox.worker import Unreadable
 from bot.messages import DeliveryResult, InboundMessage, MessageKind, Reply
 from bot.settings import Settings
 from bot.storage.inbox_queries import Claimed
@@ -71,7 +71,7 @@ def signature_ok(body: bytes, header: str | None, app_secret: str) -> bool:
     return hmac.compare_digest(expected.encode(), header.strip().encode())
 
 
-class Malformed(ValueError):
+class Malformed(Unreadable):
     """A signed call whose fields do not have the types Meta documents: refused with 400, not guessed at."""
 
 
