@@ -111,10 +111,6 @@ class LoopThreadCursor:
     def arraysize(self) -> int:
         return self._cursor.arraysize
 
-    @arraysize.setter
-    def arraysize(self, value: int) -> None:
-        self._cursor.arraysize = value
-
     async def execute(self, sql: str, parameters: Parameters = ()) -> Self:
         self._cursor.execute(sql, parameters)
         return self
