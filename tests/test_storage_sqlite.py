@@ -7,15 +7,32 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 
 from bot.storage import Storage
+from bot.storage.sqlite import LoopThreadConnection
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
-async def test_statements_run_on_the_event_loop_thread(storage: Storage):
+async def test_statements_run_on_the_event_loop_thread_and_the_commit_off_it(storage: Storage):
+    """The commit waits for the disk (bot/storage/sqlite.py): the loop must not wait with it."""
+    loop_thread = threading.get_ident()
+    on_loop_thread: dict[str, set[bool]] = {}
     async with storage.engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        raw.driver_connection._conn.create_function("thread_id", 0, threading.get_ident)
-        assert await connection.scalar(text("SELECT thread_id()")) == threading.get_ident()
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert isinstance(driver, LoopThreadConnection)
+    driver.sqlite.set_trace_callback(lambda sql: on_loop_thread.setdefault(sql.split()[0], set()).add(threading.get_ident() == loop_thread))
+    async with storage.unit() as repo:
+        await repo.user_for_message("AAAA2222", "telegram", "AAAA2222", NOW)
+    driver.sqlite.set_trace_callback(None)
+    assert on_loop_thread == {"BEGIN": {True}, "UPDATE": {True}, "INSERT": {True}, "COMMIT": {False}}
+
+
+async def test_a_streamed_result_is_read_in_place(storage: Storage):
+    """A streamed result (a server-side cursor in SQLAlchemy's words) fetches from the cursor as it goes."""
+    async with storage.engine.connect() as connection:
+        result = await connection.stream(text("WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 5) SELECT value FROM n"))
+        assert await result.fetchmany(2) == [(1,), (2,)]
+        assert await result.fetchone() == (3,)
+        assert await result.all() == [(4,), (5,)]
 
 
 async def test_a_transaction_that_waits_while_it_writes_makes_the_next_one_wait_not_fail(storage: Storage):

@@ -7,6 +7,11 @@ on the load benchmark's conversation, the engine took 6.1–8.7 ms of CPU a mess
 hand-overs and 3.4–4.0 ms without them, about what it takes on PostgreSQL. A statement on the
 bot's small local database takes tens of microseconds: less than the hand-over around it.
 
+So the engine keeps SQLAlchemy's sqlite+aiosqlite dialect but not aiosqlite's connection: the
+dialect is handed `LoopThreadConnection`, which has the part of aiosqlite's interface the dialect
+calls, over a plain sqlite3 connection. Overriding aiosqlite's own connection instead would mean
+leaning on its private methods and attributes, which change between its releases.
+
 The condition is one connection per process (the pool of one that `connect` sets up). With two,
 a transaction that awaits something else while it holds SQLite's write lock would leave another
 connection's write spinning in SQLite's busy handler, on the loop thread that the first one needs
@@ -19,11 +24,9 @@ after an erasure the write-ahead log, which still holds the pages as they were, 
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable
-from functools import partial
-from typing import Any
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from typing import Any, Self
 
-import aiosqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -32,32 +35,109 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT = 30.0
 """Seconds a write waits for another process's (an `outreach-bot` command's) write to end."""
 
+Parameters = Sequence[Any] | Mapping[str, Any]
 
-class LoopThreadConnection(aiosqlite.Connection):
-    """aiosqlite's connection, every call of which goes through `_execute`, with that one method run in place.
 
-    aiosqlite's thread still opens the connection, and SQLAlchemy sets the isolation level
-    through it; it stops when the connection is closed. It also commits: a COMMIT syncs the
-    write-ahead log to the disk (and, now and then, copies it into the database file), which
-    takes milliseconds to tens of milliseconds of waiting for the disk, not of CPU. On the loop's
-    thread that wait would stop every other conversation, and a reply the platform has taken
-    would wait that long to be noted (bot/storage/journal.py).
+class LoopThreadConnection:
+    """What SQLAlchemy's aiosqlite dialect awaits of an aiosqlite connection, run in place.
+
+    Two calls leave the loop's thread. The commit: a COMMIT syncs the write-ahead log to the disk
+    (and, now and then, copies it into the database file), which takes milliseconds to tens of
+    milliseconds of waiting for the disk, not of CPU. On the loop's thread that wait would stop
+    every other conversation, and a reply the platform has taken would wait that long to be noted
+    (bot/storage/journal.py). The close, for the same reason: closing the last connection copies
+    the log into the database file.
+
+    `_connection` is read by SQLAlchemy (2.1), not by us: it commits and rolls back only while it
+    is set, as aiosqlite's is until the connection is closed. Changing the isolation level is not
+    supported (the dialect does it through aiosqlite's private queue); the bot never does on SQLite.
     """
 
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.sqlite = connection
+        """The sqlite3 connection, for what SQLAlchemy has no statement for (`truncate_wal`)."""
+        self._connection: sqlite3.Connection | None = connection
+
+    def cursor(self) -> "LoopThreadCursor":
+        return LoopThreadCursor(self.sqlite.cursor())
+
     async def commit(self) -> None:
-        await super()._execute(self._conn.commit)
+        await asyncio.to_thread(self.sqlite.commit)
 
-    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if not self._running or self._connection is None:
-            raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
+    async def rollback(self) -> None:
+        self.sqlite.rollback()
+
+    async def create_function(self, name: str, narg: int, func: Callable[..., Any], *, deterministic: bool = False) -> None:
+        self.sqlite.create_function(name, narg, func, deterministic=deterministic)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            self._connection = None
+            await asyncio.to_thread(self.sqlite.close)
+
+    def stop(self) -> None:
+        """SQLAlchemy's terminate, where it cannot await `close`: a connection garbage-collected, or one whose close failed."""
+        self._connection = None
+        self.sqlite.close()
 
 
-async def open_connection(path: str) -> aiosqlite.Connection:
-    """For `create_async_engine(async_creator=…)`: the arguments SQLAlchemy's aiosqlite dialect would pass."""
-    connection = LoopThreadConnection(partial(sqlite3.connect, path, timeout=BUSY_TIMEOUT, check_same_thread=False), iter_chunk_size=64)
-    connection._thread.daemon = True  # as SQLAlchemy's dialect does: a connection left open must not keep the process alive
-    return await connection
+class LoopThreadCursor:
+    """What SQLAlchemy's aiosqlite dialect awaits of an aiosqlite cursor, run in place."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    def __await__(self) -> Generator[Any, None, Self]:
+        """SQLAlchemy 2.0 awaits `cursor()`, 2.1 enters it; aiosqlite's `cursor()` allows both."""
+        yield from ()
+        return self
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._cursor.arraysize
+
+    async def execute(self, sql: str, parameters: Parameters = ()) -> Self:
+        self._cursor.execute(sql, parameters)
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Parameters]) -> Self:
+        self._cursor.executemany(sql, parameters)
+        return self
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        return self._cursor.fetchmany(self.arraysize if size is None else size)
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+async def open_connection(path: str) -> LoopThreadConnection:
+    """For `create_async_engine(async_creator=…)`: the arguments SQLAlchemy's aiosqlite dialect would pass.
+
+    check_same_thread=False: the commit and the close run on a worker thread (`LoopThreadConnection`).
+    """
+    return LoopThreadConnection(sqlite3.connect(path, timeout=BUSY_TIMEOUT, check_same_thread=False))
 
 
 def set_pragmas(connection: DBAPIConnection) -> None:
@@ -86,10 +166,9 @@ async def truncate_wal(engine: AsyncEngine) -> None:
     """
     async with engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
-        sqlite_connection = driver._connection if isinstance(driver, aiosqlite.Connection) else None
-        if sqlite_connection is None:
+        if not isinstance(driver, LoopThreadConnection):
             return
-        busy, _log_pages, _copied = await asyncio.to_thread(_checkpoint, sqlite_connection)
+        busy, _log_pages, _copied = await asyncio.to_thread(_checkpoint, driver.sqlite)
     if busy:
         log.warning("The write-ahead log could not be emptied after an erasure (another process is reading); the next erasure, or the bot stopping, will.")
 
