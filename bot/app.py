@@ -117,6 +117,6 @@ async def start(settings: Settings, knowledge: tuple[Faq, EmbeddedNLU] | None = 
     catalogs = Catalogs(settings.locales_dir)
     clock = partial(datetime.now, UTC)
     wakeup = asyncio.Event()
-    desk = Desk(storage, lambda: shared.faq, catalogs, settings.staff_ids, settings.staff_language, clock, wake=wakeup.set) if staff_side else None
+    desk = Desk(storage, lambda: shared.faq, catalogs, settings.staff_language, clock, wake=wakeup.set) if staff_side else None
     engine = Engine(storage, shared, catalogs, key, settings.retention_days, clock, load_schedule(settings.schedule_file), desk)
     return App(settings, storage, shared, engine, desk, wakeup, rasa)

@@ -36,11 +36,10 @@ QUIETER_LOGGERS = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
     "telegram": logging.INFO,
-    "aiosqlite": logging.INFO,
     "sqlalchemy.engine": logging.WARNING,
 }
 """Libraries that would log what the bot must not: httpx's request lines hold the bot token (it
-is in the URL), PTB's and aiosqlite's debug lines whole updates, message texts and chat ids,
+is in the URL), PTB's debug lines whole updates, message texts and chat ids,
 SQLAlchemy's the queries. LOG_LEVEL=DEBUG is for the bot's own code."""
 
 

@@ -5,8 +5,9 @@ staff member writes in the topic reaches the person in the organisation's voice 
 forwarded), through whichever channel the person came from.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from enum import StrEnum
 
 from bot.faq.model import Faq
 from bot.i18n import Catalogs, Translator
@@ -16,19 +17,35 @@ from bot.storage import Repository, Storage
 from bot.storage.models import HandoverRequest, OutboxMessage, User
 from handover.outbox import STAFF
 from handover.queue import PRIORITY_CRISIS, PRIORITY_URGENT
-from handover.staff import StaffMessage
 
 SUMMARY_MESSAGES = 5
 TOPIC_TITLE_MAX = 128
 
 
+class Outcome(StrEnum):
+    """What a staff action did; the topic says it to the staff in words."""
+
+    DONE = "done"
+    TAKEN_BY_ANOTHER = "taken by another"
+    CLOSED = "closed"
+    """Closed already: nothing was sent."""
+    UNKNOWN_FAQ = "unknown faq"
+    NOT_FOUND = "not found"
+    """No such conversation, or the person erased themselves."""
+    REPEATED = "repeated"
+    """The same call (its key) came before: done once."""
+
+
 class Desk:
+    """Between a person's conversation and the staff: the engine tells it what happens on the person's side,
+    and staff act through its public actions (take, reply, close, note, send_faq, block, show_queue),
+    each one transaction that also queues what it sends (handover/outbox.py delivers)."""
+
     def __init__(
         self,
         storage: Storage,
         faq: Callable[[], Faq],
         catalogs: Catalogs,
-        staff: Mapping[int, str],
         staff_lang: str,
         clock: Callable[[], datetime],
         wake: Callable[[], None] = lambda: None,
@@ -36,7 +53,6 @@ class Desk:
         self.storage = storage
         self.faq = faq
         self.catalogs = catalogs
-        self.staff = dict(staff)
         self.t = catalogs.translator(staff_lang)
         self.clock = clock
         self.wake = wake
@@ -83,82 +99,129 @@ class Desk:
                 await repo.enqueue(STAFF, str(request.staff_thread_id), {"kind": "post", "text": text}, self.clock())
         self.wake()
 
-    # --- From the staff group ------------------------------------------------------------------------
+    # --- The staff's actions: what any front end calls (Telegram's topic commands: handover/commands.py) ---------
 
-    async def on_staff_message(self, message: StaffMessage) -> None:
-        """Anything from an account not on the allow-list is ignored, whatever it says."""
-        alias = self.staff.get(message.staff_id)
-        if alias is None:
-            return
-        await self.storage.transaction(lambda repo: self._on_staff_message(repo, message, alias))
+    async def conversation_in_thread(self, thread_id: int) -> int | None:
+        """The conversation a staff topic follows, if any."""
+        async with self.storage.unit() as repo:
+            request = await repo.request_in_thread(thread_id)
+        return request.id if request is not None else None
+
+    async def take(self, conversation: int, alias: str, key: str | None = None) -> Outcome:
+        """`alias` takes the conversation; the person is told a member of the team is with them."""
+
+        async def take(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
+            if await repo.claim_request(request, alias, self.clock()):
+                await self._post(repo, request, self.t.gettext("{alias} takes this conversation.", alias=alias))
+                await self._tell_person(repo, user, request, lambda p: p.gettext("A member of the team is with you now. You can write here."))
+                return Outcome.DONE
+            if request.status == "active":
+                await self._post(repo, request, self.t.gettext("Already taken by {alias}.", alias=request.staff_alias or "—"))
+                return Outcome.TAKEN_BY_ANOTHER
+            return await self._closed(repo, request)
+
+        return await self._act(conversation, key, take)
+
+    async def reply(self, conversation: int, alias: str, text: str, edited: bool = False, key: str | None = None) -> Outcome:
+        """`text` to the person in the organisation's voice (never `alias`); a waiting conversation is taken first."""
+
+        async def reply(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
+            if request.status == "closed":
+                return await self._closed(repo, request)
+            if request.status == "waiting" and await repo.claim_request(request, alias, self.clock()):
+                await self._post(repo, request, self.t.gettext("{alias} takes this conversation.", alias=alias))
+            lang = user.language or DEFAULT
+            sent = self.catalogs.translator(lang).gettext("Correction: {text}", text=text) if edited else text
+            await repo.add_handover_message(request, "staff", sent, self.clock(), staff_alias=alias)
+            await self._send_person(repo, user, request, Reply(sent, lang, discreet=True))
+            return Outcome.DONE
+
+        return await self._act(conversation, key, reply)
+
+    async def close(self, conversation: int, alias: str, key: str | None = None) -> Outcome:
+        """The person is told they can write again whenever they want."""
+
+        async def close(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
+            if not await repo.close_request(request, self.clock()):
+                return Outcome.CLOSED
+            await self._post(repo, request, self.t.gettext("{alias} closed this conversation.", alias=alias))
+            await self._tell_person(repo, user, request, lambda p: p.gettext("The team has closed this conversation. You can write again here whenever you want."))
+            return Outcome.DONE
+
+        return await self._act(conversation, key, close)
+
+    async def note(self, conversation: int, alias: str, text: str, key: str | None = None) -> Outcome:
+        """A note for the team, kept with the conversation and never sent to the person (erased with them)."""
+
+        async def note(repo: Repository, request: HandoverRequest, _user: User) -> Outcome:
+            await repo.add_handover_message(request, "note", text, self.clock(), staff_alias=alias)
+            await self._post(repo, request, self.t.gettext("Note kept for the team (never sent to the person)."))
+            return Outcome.DONE
+
+        return await self._act(conversation, key, note)
+
+    async def send_faq(self, conversation: int, alias: str, entry_id: str, key: str | None = None) -> Outcome:
+        """An FAQ answer, in the person's language."""
+
+        async def send_faq(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
+            faq = self.faq()
+            if entry_id not in faq.entries:
+                known = ", ".join(sorted(faq.entries))
+                await self._post(repo, request, self.t.gettext("Unknown FAQ id '{id}'. Known ids: {ids}", id=entry_id, ids=known))
+                return Outcome.UNKNOWN_FAQ
+            lang = user.language or DEFAULT
+            await self._send_person(repo, user, request, Reply(faq.answer(entry_id, lang), lang, discreet=True))
+            await self._post(repo, request, self.t.gettext("FAQ answer {id} sent ({lang}).", id=entry_id, lang=lang))
+            return Outcome.DONE
+
+        return await self._act(conversation, key, send_faq)
+
+    async def block(self, conversation: int, alias: str, reason: str, key: str | None = None) -> Outcome:
+        """The bot stops answering the person; the conversation is closed."""
+
+        async def block(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
+            await repo.block(user, reason)
+            await repo.close_request(request, self.clock())
+            await self._post(repo, request, self.t.gettext("{alias} blocked this person: {reason}", alias=alias, reason=reason or "—"))
+            return Outcome.DONE
+
+        return await self._act(conversation, key, block)
+
+    async def show_queue(self, key: str | None = None) -> None:
+        """The conversations waiting or in progress, posted in the staff group."""
+
+        async def show(repo: Repository) -> None:
+            if key is None or await repo.first_delivery(STAFF, key, self.clock()):
+                await self.post_queue(repo, self.t.gettext("Conversations waiting or in progress:"))
+
+        await self.storage.transaction(show)
         self.wake()
 
-    async def _on_staff_message(self, repo: Repository, message: StaffMessage, alias: str) -> None:
-        if message.delivery_id is not None and not await repo.first_delivery(STAFF, message.delivery_id, self.clock()):
-            return
-        if message.thread_id is None:
-            if message.text.strip().split(maxsplit=1)[:1] == ["/queue"]:
-                await self.post_queue(repo, self.t.gettext("Conversations waiting or in progress:"))
-            return
-        request = await repo.request_in_thread(message.thread_id)
-        if request is None:
-            await self._post_thread(repo, message.thread_id, self.t.gettext("No conversation is linked to this topic."))
-            return
-        user = await repo.user_by_id(request.user_id)
-        if user is not None:
-            await self._act(repo, request, user, alias, message)
+    async def say_in_thread(self, thread_id: int, text: str) -> None:
+        """A word from the desk in a staff topic (a front end's help, or why nothing was done)."""
+        async with self.storage.unit() as repo:
+            await self._post_thread(repo, thread_id, text)
+        self.wake()
 
-    async def _act(self, repo: Repository, request: HandoverRequest, user: User, alias: str, message: StaffMessage) -> None:
-        t = self.t
-        command, _, argument = message.text.strip().partition(" ")
-        command = command.split("@")[0].lower() if command.startswith("/") else ""
-        argument = argument.strip()
-        if command == "/claim":
-            if await repo.claim_request(request, alias, self.clock()):
-                await self._post(repo, request, t.gettext("{alias} takes this conversation.", alias=alias))
-                await self._tell_person(repo, user, request, lambda p: p.gettext("A member of the team is with you now. You can write here."))
-            elif request.status == "active":
-                await self._post(repo, request, t.gettext("Already taken by {alias}.", alias=request.staff_alias or "—"))
-            else:
-                await self._post(repo, request, t.gettext("This conversation is closed: nothing was sent."))
-        elif command == "/close":
-            if await repo.close_request(request, self.clock()):
-                await self._post(repo, request, t.gettext("{alias} closed this conversation.", alias=alias))
-                await self._tell_person(
-                    repo, user, request, lambda p: p.gettext("The team has closed this conversation. You can write again here whenever you want.")
-                )
-        elif command == "/note":
-            await repo.add_handover_message(request, "note", argument, self.clock(), staff_alias=alias)
-            await self._post(repo, request, t.gettext("Note kept for the team (never sent to the person)."))
-        elif command == "/faq":
-            faq = self.faq()
-            if argument not in faq.entries:
-                await self._post(repo, request, t.gettext("Unknown FAQ id '{id}'. Known ids: {ids}", id=argument, ids=", ".join(sorted(faq.entries))))
-                return
-            lang = user.language or DEFAULT
-            await self._send_person(repo, user, request, Reply(faq.answer(argument, lang), lang, discreet=True))
-            await self._post(repo, request, t.gettext("FAQ answer {id} sent ({lang}).", id=argument, lang=lang))
-        elif command == "/block":
-            await repo.block(user, argument)
-            await repo.close_request(request, self.clock())
-            await self._post(repo, request, t.gettext("{alias} blocked this person: {reason}", alias=alias, reason=argument or "—"))
-        elif command:
-            await self._post(repo, request, t.gettext("Commands: /claim, /close, /note TEXT, /faq ID, /block REASON. Anything else you write is sent to the person."))
-        else:
-            await self._staff_reply(repo, request, user, alias, message)
+    async def _act(self, conversation: int, key: str | None, action: Callable[[Repository, HandoverRequest, User], Awaitable[Outcome]]) -> Outcome:
+        """One action in one transaction, with what it sends; `key` (a delivery id) makes a repeated call do nothing."""
 
-    async def _staff_reply(self, repo: Repository, request: HandoverRequest, user: User, alias: str, message: StaffMessage) -> None:
-        t = self.t
-        if request.status == "closed":
-            await self._post(repo, request, t.gettext("This conversation is closed: nothing was sent."))
-            return
-        if request.status == "waiting" and await repo.claim_request(request, alias, self.clock()):
-            await self._post(repo, request, t.gettext("{alias} takes this conversation.", alias=alias))
-        lang = user.language or DEFAULT
-        person = self.catalogs.translator(lang)
-        text = person.gettext("Correction: {text}", text=message.text) if message.edited else message.text
-        await repo.add_handover_message(request, "staff", text, self.clock(), staff_alias=alias)
-        await self._send_person(repo, user, request, Reply(text, lang, discreet=True))
+        async def act(repo: Repository) -> Outcome:
+            if key is not None and not await repo.first_delivery(STAFF, key, self.clock()):
+                return Outcome.REPEATED
+            request = await repo.request(conversation)
+            user = await repo.user_by_id(request.user_id) if request is not None else None
+            if request is None or user is None:
+                return Outcome.NOT_FOUND
+            return await action(repo, request, user)
+
+        outcome = await self.storage.transaction(act)
+        self.wake()
+        return outcome
+
+    async def _closed(self, repo: Repository, request: HandoverRequest) -> Outcome:
+        await self._post(repo, request, self.t.gettext("This conversation is closed: nothing was sent."))
+        return Outcome.CLOSED
 
     # --- Notices -----------------------------------------------------------------------------------------
 

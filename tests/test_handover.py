@@ -20,7 +20,8 @@ from bot.storage import Storage, connect, upgrade
 from bot.storage.models import HandoverMessage, HandoverRequest, OutboxMessage, User
 from conftest import NOW
 from handover import jobs
-from handover.desk import Desk
+from handover.commands import StaffCommands
+from handover.desk import Desk, Outcome
 from handover.outbox import Outbox
 from handover.schedule import load_schedule
 from handover.staff import StaffMessage
@@ -77,7 +78,7 @@ def person() -> FakeSender:
 def staffed(storage: Storage, faq: Faq, nlu: EmbeddedNLU, catalogs: Catalogs, person: FakeSender, room: FakeStaffRoom) -> tuple[Engine, Desk, Outbox]:
     """The engine, the desk and the outbox as `outreach-bot run` builds them (bot/app.py, bot/service.py)."""
     wakeup, clock = asyncio.Event(), (lambda: NOW)
-    desk = Desk(storage, lambda: faq, catalogs, {SAM: "Sam", LOU: "Lou"}, "fr", clock, wake=wakeup.set)
+    desk = Desk(storage, lambda: faq, catalogs, "fr", clock, wake=wakeup.set)
     engine = Engine(storage, Knowledge(faq, nlu), catalogs, "test-key-test-key", clock=clock, desk=desk)
     return engine, desk, Outbox(storage, {"telegram": person}, room, clock, on_undelivered=desk.undelivered, wakeup=wakeup)
 
@@ -118,8 +119,9 @@ async def ask_for_a_person(engine, outbox, room, text: str = "je voudrais parler
     return next(iter(room.topics))
 
 
-async def staff_says(desk, text: str, thread: int | None, who: int = SAM, edited: bool = False) -> None:
-    await desk.on_staff_message(StaffMessage(who, thread, text, edited))
+async def staff_says(desk: Desk, text: str, thread: int | None, who: int = SAM, edited: bool = False) -> None:
+    """As typed in the Telegram staff group, through the same commands (the allow-list: Sam and Lou)."""
+    await StaffCommands(desk, {SAM: "Sam", LOU: "Lou"}).on_staff_message(StaffMessage(who, thread, text, edited))
 
 
 async def test_a_handover_opens_a_topic_named_by_pseudonym_language_and_reason(engine, outbox, room):
@@ -165,6 +167,26 @@ async def test_claim_tells_the_person_and_a_second_claim_is_refused(engine, outb
     assert len(person.sent) == 1
     async with storage.unit() as repo:
         assert (await repo.request_in_thread(thread)).staff_alias == "Sam"
+
+
+async def test_the_desk_actions_say_what_they_did_for_any_front_end(engine, outbox, room, desk):
+    conversation = await desk.conversation_in_thread(await ask_for_a_person(engine, outbox, room))
+    assert conversation is not None
+    assert await desk.take(conversation, "Sam") == Outcome.DONE
+    assert await desk.take(conversation, "Lou") == Outcome.TAKEN_BY_ANOTHER
+    assert await desk.close(conversation, "Sam") == Outcome.DONE
+    assert await desk.reply(conversation, "Sam", "Encore là ?") == Outcome.CLOSED
+    assert await desk.note(conversation + 1, "Sam", "?") == Outcome.NOT_FOUND
+
+
+async def test_an_action_repeated_with_its_key_is_done_once(engine, outbox, room, desk, person):
+    conversation = await desk.conversation_in_thread(await ask_for_a_person(engine, outbox, room))
+    assert conversation is not None
+    first = await desk.reply(conversation, "Sam", "Bonjour !", key="web-42")
+    again = await desk.reply(conversation, "Sam", "Bonjour !", key="web-42")
+    await deliver(outbox)
+    assert (first, again) == (Outcome.DONE, Outcome.REPEATED)
+    assert [reply.text for _, reply in person.sent] == ["Bonjour !"]
 
 
 async def test_close_tells_the_person_who_can_come_back(engine, outbox, room, desk, person, storage):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
-from test_handover import SAM, FakeStaffRoom, deliver, staff_says
+from test_handover import FakeStaffRoom, deliver, staff_says
 
 from bot.engine import Engine
 from bot.engine.knowledge import Knowledge
@@ -61,7 +61,7 @@ class Permanence:
 @pytest.fixture
 async def permanence(graph_api, storage, faq, nlu, catalogs):
     clock, room, wakeup = Clock(NOW), FakeStaffRoom(), asyncio.Event()
-    desk = Desk(storage, lambda: faq, catalogs, {SAM: "Sam"}, "fr", clock, wake=wakeup.set)
+    desk = Desk(storage, lambda: faq, catalogs, "fr", clock, wake=wakeup.set)
     engine = Engine(storage, Knowledge(faq, nlu), catalogs, "test-key-test-key", clock=clock, desk=desk)
     async with whatsapp_bot(graph_api, engine, room=room, desk=desk, wakeup=wakeup) as bot:
         yield Permanence(bot, graph_api, desk, bot.outbox, room)

@@ -25,6 +25,7 @@ from bot.errors import SettingsError
 from bot.messages import DeliveryResult, Reply
 from bot.settings import Settings
 from bot.storage.inbox_queries import Claimed
+from handover.commands import StaffCommands
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class TelegramChannel(Channel):
         if settings.staff_chat_id is not None:
             self.staff_room = TelegramStaffRoom(self.application.bot, settings.staff_chat_id)
             if parts.desk is not None:
-                register_staff_group(self.application, settings.staff_chat_id, parts.desk)
+                register_staff_group(self.application, settings.staff_chat_id, StaffCommands(parts.desk, settings.staff_ids))
 
     def routes(self) -> Sequence[BaseRoute]:
         if self._secret is None:

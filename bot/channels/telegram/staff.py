@@ -10,7 +10,7 @@ from telegram import Bot, Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.channels.telegram.handlers import TelegramSender
-from handover.desk import Desk
+from handover.commands import StaffCommands
 from handover.staff import StaffMessage
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,8 @@ class TelegramStaffRoom:
         await self.bot.send_message(self.chat_id, text, message_thread_id=thread_id)
 
 
-def register_staff_group(application: Application, chat_id: int, desk: Desk) -> None:
-    """What staff write in the group goes to the desk; the desk ignores anyone not allow-listed."""
+def register_staff_group(application: Application, chat_id: int, commands: StaffCommands) -> None:
+    """What staff write in the group goes to their commands, which ignore anyone not allow-listed."""
 
     async def on_staff_message(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -43,7 +43,7 @@ def register_staff_group(application: Application, chat_id: int, desk: Desk) -> 
         if message is None or sender is None or not message.text:
             return
         thread = message.message_thread_id if message.is_topic_message else None
-        await desk.on_staff_message(
+        await commands.on_staff_message(
             StaffMessage(sender.id, thread, message.text, edited=update.edited_message is not None, delivery_id=str(update.update_id))
         )
 

@@ -1,0 +1,52 @@
+"""What staff type in the staff group, turned into the desk's actions (handover/desk.py).
+
+In a conversation's topic: /claim, /close, /note TEXT, /faq ID, /block REASON, and any other text
+is a reply to the person. In the group's general topic: /queue. Only accounts on the allow-list
+(STAFF_IDS) are heard; anything else is ignored, whatever it says. The Telegram channel hands
+every message of its staff group here (bot/channels/telegram/staff.py); another front end would
+call the desk's actions itself.
+"""
+
+from collections.abc import Mapping
+
+from handover.desk import Desk
+from handover.staff import StaffMessage
+
+
+class StaffCommands:
+    def __init__(self, desk: Desk, staff: Mapping[int, str]):
+        """`staff`: the allow-list, account id → the alias the team knows them by."""
+        self.desk = desk
+        self.staff = dict(staff)
+
+    async def on_staff_message(self, message: StaffMessage) -> None:
+        alias = self.staff.get(message.staff_id)
+        if alias is None:
+            return
+        command, _, argument = message.text.strip().partition(" ")
+        command = command.split("@")[0].lower() if command.startswith("/") else ""
+        argument, key = argument.strip(), message.delivery_id
+        if message.thread_id is None:
+            if command == "/queue":
+                await self.desk.show_queue(key)
+            return
+        conversation = await self.desk.conversation_in_thread(message.thread_id)
+        if conversation is None:
+            await self.desk.say_in_thread(message.thread_id, self.desk.t.gettext("No conversation is linked to this topic."))
+            return
+        match command:
+            case "/claim":
+                await self.desk.take(conversation, alias, key)
+            case "/close":
+                await self.desk.close(conversation, alias, key)
+            case "/note":
+                await self.desk.note(conversation, alias, argument, key)
+            case "/faq":
+                await self.desk.send_faq(conversation, alias, argument, key)
+            case "/block":
+                await self.desk.block(conversation, alias, argument, key)
+            case "":
+                await self.desk.reply(conversation, alias, message.text, message.edited, key)
+            case _:
+                help_text = self.desk.t.gettext("Commands: /claim, /close, /note TEXT, /faq ID, /block REASON. Anything else you write is sent to the person.")
+                await self.desk.say_in_thread(message.thread_id, help_text)
