@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.channels.turns import Turns
 from bot.errors import Unreadable
 from bot.i18n import Catalogs
 from bot.inbox.replies import REPLY_LEASE, deliver_stored
+from bot.inbox.turns import Turns
 from bot.languages import DEFAULT
 from bot.messages import PersonSender, Reply, StoredReply, reply_from_body, reply_to_body
 from bot.storage import Repository, Storage

@@ -8,8 +8,8 @@ from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 
 from bot.channels.telegram.handlers import TelegramHandlers
 from bot.channels.telegram.http import AiohttpRequest
-from bot.channels.turns import Turns
 from bot.engine import Engine
+from bot.inbox.turns import Turns
 from bot.settings import Settings, require_telegram_token
 
 CONCURRENT_UPDATES = 64
@@ -45,7 +45,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
 
 
 class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
-    """Different chats at the same time, one chat's updates one after the other (bot/channels/turns.py).
+    """Different chats at the same time, one chat's updates one after the other (bot/inbox/turns.py).
 
     PTB's default handles one update at a time, so one person's slow reply makes everyone wait.
     """
