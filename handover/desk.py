@@ -14,7 +14,7 @@ from bot.i18n import Catalogs, Translator
 from bot.languages import DEFAULT
 from bot.messages import Reply, reply_to_body
 from bot.storage import Repository, Storage
-from bot.storage.models import HandoverRequest, OutboxMessage, User
+from bot.storage.models import HandoverRequest, HandoverStatus, OutboxMessage, User
 from handover.outbox import STAFF
 from handover.queue import PRIORITY_CRISIS, PRIORITY_URGENT
 
@@ -64,7 +64,7 @@ class Desk:
         t = self.t
         title = f"{user.pseudonym} · {user.language or '?'} · {request.reason}"[:TOPIC_TITLE_MAX]
         if request.text:
-            await repo.add_handover_message(request, "person", request.text, request.created_at)
+            await repo.handover.add_message(request, "person", request.text, request.created_at)
         lines = [
             t.gettext("Pseudonym: {pseudonym}", pseudonym=user.pseudonym),
             t.gettext("Language: {lang}", lang=user.language or "?"),
@@ -72,16 +72,16 @@ class Desk:
             t.gettext("Priority: {priority}", priority=self._priority(request)),
             "",
             t.gettext("Last messages:"),
-            *[self._line(m.author, m.staff_alias, m.text) for m in await repo.last_messages(request, SUMMARY_MESSAGES)],
+            *[self._line(m.author, m.staff_alias, m.text) for m in await repo.handover.last_messages(request, SUMMARY_MESSAGES)],
             "",
             t.gettext("Write here to answer the person. Commands: /claim, /close, /note TEXT, /faq ID, /block REASON."),
         ]
-        await repo.enqueue(STAFF, "", {"kind": "open_topic", "title": title, "text": "\n".join(lines)}, self.clock(), request=request)
+        await repo.outbox.enqueue(STAFF, "", {"kind": "open_topic", "title": title, "text": "\n".join(lines)}, self.clock(), request=request)
         self.wake()
 
     async def relay_from_person(self, repo: Repository, request: HandoverRequest, text: str, edited: bool = False) -> None:
         now = self.clock()
-        await repo.add_handover_message(request, "person", text, now)
+        await repo.handover.add_message(request, "person", text, now)
         line = self.t.gettext("(edited) {text}", text=text) if edited else text
         await self._post(repo, request, self._line("person", None, line))
 
@@ -96,7 +96,7 @@ class Desk:
         for request in requests:
             if request.staff_thread_id is not None:
                 text = self.t.gettext("The person erased everything the bot kept about them (/forget). This topic is no longer linked to anyone.")
-                await repo.enqueue(STAFF, str(request.staff_thread_id), {"kind": "post", "text": text}, self.clock())
+                await repo.outbox.enqueue(STAFF, str(request.staff_thread_id), {"kind": "post", "text": text}, self.clock())
         self.wake()
 
     # --- The staff's actions: what any front end calls (Telegram's topic commands: handover/commands.py) ---------
@@ -104,18 +104,18 @@ class Desk:
     async def conversation_in_thread(self, thread_id: int) -> int | None:
         """The conversation a staff topic follows, if any."""
         async with self.storage.unit() as repo:
-            request = await repo.request_in_thread(thread_id)
+            request = await repo.handover.in_thread(thread_id)
         return request.id if request is not None else None
 
     async def take(self, conversation: int, alias: str, key: str | None = None) -> Outcome:
         """`alias` takes the conversation; the person is told a member of the team is with them."""
 
         async def take(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
-            if await repo.claim_request(request, alias, self.clock()):
+            if await repo.handover.claim(request, alias, self.clock()):
                 await self._post(repo, request, self.t.gettext("{alias} takes this conversation.", alias=alias))
                 await self._tell_person(repo, user, request, lambda p: p.gettext("A member of the team is with you now. You can write here."))
                 return Outcome.DONE
-            if request.status == "active":
+            if request.status == HandoverStatus.ACTIVE:
                 await self._post(repo, request, self.t.gettext("Already taken by {alias}.", alias=request.staff_alias or "—"))
                 return Outcome.TAKEN_BY_ANOTHER
             return await self._closed(repo, request)
@@ -126,13 +126,13 @@ class Desk:
         """`text` to the person in the organisation's voice (never `alias`); a waiting conversation is taken first."""
 
         async def reply(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
-            if request.status == "closed":
+            if request.status == HandoverStatus.CLOSED:
                 return await self._closed(repo, request)
-            if request.status == "waiting" and await repo.claim_request(request, alias, self.clock()):
+            if request.status == HandoverStatus.WAITING and await repo.handover.claim(request, alias, self.clock()):
                 await self._post(repo, request, self.t.gettext("{alias} takes this conversation.", alias=alias))
             lang = user.language or DEFAULT
             sent = self.catalogs.translator(lang).gettext("Correction: {text}", text=text) if edited else text
-            await repo.add_handover_message(request, "staff", sent, self.clock(), staff_alias=alias)
+            await repo.handover.add_message(request, "staff", sent, self.clock(), staff_alias=alias)
             await self._send_person(repo, user, request, Reply(sent, lang, discreet=True))
             return Outcome.DONE
 
@@ -142,7 +142,7 @@ class Desk:
         """The person is told they can write again whenever they want."""
 
         async def close(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
-            if not await repo.close_request(request, self.clock()):
+            if not await repo.handover.close(request, self.clock()):
                 return Outcome.CLOSED
             await self._post(repo, request, self.t.gettext("{alias} closed this conversation.", alias=alias))
             await self._tell_person(repo, user, request, lambda p: p.gettext("The team has closed this conversation. You can write again here whenever you want."))
@@ -154,7 +154,7 @@ class Desk:
         """A note for the team, kept with the conversation and never sent to the person (erased with them)."""
 
         async def note(repo: Repository, request: HandoverRequest, _user: User) -> Outcome:
-            await repo.add_handover_message(request, "note", text, self.clock(), staff_alias=alias)
+            await repo.handover.add_message(request, "note", text, self.clock(), staff_alias=alias)
             await self._post(repo, request, self.t.gettext("Note kept for the team (never sent to the person)."))
             return Outcome.DONE
 
@@ -180,8 +180,8 @@ class Desk:
         """The bot stops answering the person; the conversation is closed."""
 
         async def block(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
-            await repo.block(user, reason)
-            await repo.close_request(request, self.clock())
+            await repo.people.block(user, reason)
+            await repo.handover.close(request, self.clock())
             await self._post(repo, request, self.t.gettext("{alias} blocked this person: {reason}", alias=alias, reason=reason or "—"))
             return Outcome.DONE
 
@@ -209,8 +209,8 @@ class Desk:
         async def act(repo: Repository) -> Outcome:
             if key is not None and not await repo.first_delivery(STAFF, key, self.clock()):
                 return Outcome.REPEATED
-            request = await repo.request(conversation)
-            user = await repo.user_by_id(request.user_id) if request is not None else None
+            request = await repo.handover.get(conversation)
+            user = await repo.people.by_id(request.user_id) if request is not None else None
             if request is None or user is None:
                 return Outcome.NOT_FOUND
             return await action(repo, request, user)
@@ -226,17 +226,17 @@ class Desk:
     # --- Notices -----------------------------------------------------------------------------------------
 
     async def post_queue(self, repo: Repository, heading: str) -> None:
-        requests = await repo.open_requests()
+        requests = await repo.handover.open_all()
         lines = [heading]
         for request in requests:
-            user = await repo.user_by_id(request.user_id)
+            user = await repo.people.by_id(request.user_id)
             lines.append(
                 f"• {user.pseudonym if user else '?'} · {user.language if user else '?'} · {request.reason} · "
                 f"{self._priority(request)} · {request.status}"
             )
         if not requests:
             lines.append(self.t.gettext("Nobody is waiting."))
-        await repo.enqueue(STAFF, "", {"kind": "post", "text": "\n".join(lines)}, self.clock())
+        await repo.outbox.enqueue(STAFF, "", {"kind": "post", "text": "\n".join(lines)}, self.clock())
 
     async def undelivered(self, row: OutboxMessage, reason: str) -> None:
         """The outbox gave up on a message to a person, or holds it: the topic says so."""
@@ -250,7 +250,7 @@ class Desk:
             "window": t.gettext("WhatsApp's 24-hour window is closed and the person could not be told that an answer waits."),
         }.get(reason, t.gettext("The message could not be delivered ({reason}).", reason=reason))
         async with self.storage.unit() as repo:
-            request = await repo.request(row.request_id) if row.request_id else None
+            request = await repo.handover.get(row.request_id) if row.request_id else None
             if request is not None:
                 await self._post(repo, request, text)
 
@@ -265,10 +265,10 @@ class Desk:
 
     async def _post(self, repo: Repository, request: HandoverRequest, text: str) -> None:
         address = str(request.staff_thread_id) if request.staff_thread_id is not None else ""
-        await repo.enqueue(STAFF, address, {"kind": "post", "text": text}, self.clock(), request=request)
+        await repo.outbox.enqueue(STAFF, address, {"kind": "post", "text": text}, self.clock(), request=request)
 
     async def _post_thread(self, repo: Repository, thread_id: int, text: str) -> None:
-        await repo.enqueue(STAFF, str(thread_id), {"kind": "post", "text": text}, self.clock())
+        await repo.outbox.enqueue(STAFF, str(thread_id), {"kind": "post", "text": text}, self.clock())
 
     async def _tell_person(
         self, repo: Repository, user: User, request: HandoverRequest, sentence: Callable[[Translator], str]
@@ -277,4 +277,4 @@ class Desk:
         await self._send_person(repo, user, request, Reply(sentence(self.catalogs.translator(lang)), lang))
 
     async def _send_person(self, repo: Repository, user: User, request: HandoverRequest, reply: Reply) -> None:
-        await repo.enqueue(user.channel, user.address, reply_to_body(reply), self.clock(), user=user, request=request)
+        await repo.outbox.enqueue(user.channel, user.address, reply_to_body(reply), self.clock(), user=user, request=request)

@@ -30,16 +30,16 @@ async def announce_permanence(desk: Desk, storage: Storage, schedule: Schedule, 
         return
     t = desk.t
     async with storage.unit() as repo:
-        if now - current.start <= ANNOUNCE_OPENING_WITHIN and await repo.announce_once("opening", current.start):
+        if now - current.start <= ANNOUNCE_OPENING_WITHIN and await repo.handover.announce_once("opening", current.start):
             await desk.post_queue(repo, t.gettext("The permanence is open until {end}. Conversations waiting:", end=f"{current.end:%H:%M}"))
-        if current.end - now <= REMIND_BEFORE_END and await repo.announce_once("closing", current.end):
+        if current.end - now <= REMIND_BEFORE_END and await repo.handover.announce_once("closing", current.end):
             await desk.post_queue(repo, t.gettext("The permanence ends at {end}. Still open:", end=f"{current.end:%H:%M}"))
     desk.wake()
 
 
 async def erase_old_text(storage: Storage, retention_days: int, now: datetime) -> int:
     async with storage.unit() as repo:
-        return await repo.erase_closed_before(now - timedelta(days=retention_days))
+        return await repo.handover.erase_closed_before(now - timedelta(days=retention_days))
 
 
 async def forget_old_deliveries(storage: Storage, now: datetime) -> int:

@@ -14,7 +14,7 @@ from bot.languages import DEFAULT
 from bot.messages import Delivered, DeliveryResult, OutsideWindow, PersonSender, RetryLater, Undeliverable, reply_from_body
 from bot.storage import Storage
 from bot.storage.journal import sending
-from bot.storage.models import ERASE_WHEN_DONE, OutboxMessage
+from bot.storage.models import ERASE_WHEN_DONE, OutboxMessage, OutboxStatus
 from handover.staff import StaffRoom
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class Outbox:
         """One pass: claim what is due and deliver it. Returns how many rows were handled."""
         now = self.clock()
         async with self.storage.unit() as repo:
-            rows = await repo.claim_due(self.storage.owner, now, BATCH, LEASE)
+            rows = await repo.outbox.claim_due(self.storage.owner, now, BATCH, LEASE)
         for index, row in enumerate(rows):
             if self._stopping:
                 await self._release(rows[index:])
@@ -86,18 +86,18 @@ class Outbox:
     async def _release(self, rows: list[OutboxMessage]) -> None:
         """Rows claimed but not started go back at once, for the next process to take."""
         for row in rows:
-            await self._finish(row, "queued", count_attempt=False)
+            await self._finish(row, OutboxStatus.QUEUED, count_attempt=False)
 
     async def _deliver(self, row: OutboxMessage) -> None:
         if self.storage.journal.holds(row.id):  # sent by this process a moment ago, its deletion not yet committed
-            await self._finish(row, "sent")
+            await self._finish(row, OutboxStatus.SENT)
             return
         if row.channel == STAFF:
             await self._deliver_to_staff(row)
             return
         sender = self.senders.get(row.channel)
         if sender is None:
-            await self._finish(row, "failed", error="no_sender")
+            await self._finish(row, OutboxStatus.FAILED, error="no_sender")
             return
         try:
             with sending(row.id):
@@ -112,13 +112,13 @@ class Outbox:
             case Delivered(message_id=message_id):
                 await self._sent(row, message_id)
             case RetryLater(seconds=seconds) if row.attempts + 1 < MAX_ATTEMPTS:
-                await self._finish(row, "queued", retry_in=seconds)
+                await self._finish(row, OutboxStatus.QUEUED, retry_in=seconds)
             case RetryLater():
                 await self._give_up(row, "retries")
             case OutsideWindow():
                 async with self.storage.unit() as repo:
-                    first = await repo.held_for(row.user_id) == 0 if row.user_id else False
-                await self._finish(row, "held", error="window")
+                    first = await repo.outbox.held_for(row.user_id) == 0 if row.user_id else False
+                await self._finish(row, OutboxStatus.HELD, error="window")
                 announced = await sender.announce_held(row.address, row.body.get("lang", DEFAULT)) if first else None
                 await self._tell_staff(row, "window" if isinstance(announced, Undeliverable) else "held")
             case Undeliverable(reason=reason):
@@ -131,14 +131,14 @@ class Outbox:
         closed, sent again after a busy spell, or given up with a word to the staff.
         """
         async with self.storage.unit() as repo:
-            row = await repo.outbox_by_platform_id(channel, platform_message_id)
+            row = await repo.outbox.by_platform_id(channel, platform_message_id)
         sender = self.senders.get(channel)
         if row is not None and row.status == "sent" and sender is not None:
             await self._apply(row, result, sender)
 
     async def _deliver_to_staff(self, row: OutboxMessage) -> None:
         if self.staff is None:
-            await self._finish(row, "failed", error="no_staff_room")
+            await self._finish(row, OutboxStatus.FAILED, error="no_staff_room")
             return
         body = row.body
         thread: int | None
@@ -146,7 +146,7 @@ class Outbox:
             if body["kind"] == "open_topic":
                 thread = await self.staff.open_topic(body["title"])
                 async with self.storage.unit() as repo:
-                    request = await repo.request(row.request_id) if row.request_id else None
+                    request = await repo.handover.get(row.request_id) if row.request_id else None
                     if request is not None:
                         request.staff_thread_id = thread
                 await self.staff.post(thread, body["text"])
@@ -154,18 +154,18 @@ class Outbox:
                 thread = int(row.address) if row.address else None
                 if thread is None and row.request_id is not None:
                     async with self.storage.unit() as repo:
-                        request = await repo.request(row.request_id)
+                        request = await repo.handover.get(row.request_id)
                         thread = request.staff_thread_id if request else None
                     if thread is None:
-                        await self._finish(row, "queued", retry_in=TOPIC_NOT_OPEN_YET, count_attempt=False)
+                        await self._finish(row, OutboxStatus.QUEUED, retry_in=TOPIC_NOT_OPEN_YET, count_attempt=False)
                         return
                 await self.staff.post(thread, body["text"])
         except Exception as error:
             log.warning("Posting to the staff group failed with %s; will retry.", type(error).__name__)
             if row.attempts + 1 < MAX_ATTEMPTS:
-                await self._finish(row, "queued", retry_in=30)
+                await self._finish(row, OutboxStatus.QUEUED, retry_in=30)
             else:
-                await self._finish(row, "failed", error="staff_room")
+                await self._finish(row, OutboxStatus.FAILED, error="staff_room")
             return
         await self._sent(row)
 
@@ -173,11 +173,11 @@ class Outbox:
         """In the sent journal until the database knows: a kill in between does not send it again
         (Telegram's requests are already there from the moment they left, bot/channels/telegram/http.py)."""
         self.storage.journal.record([row.id])
-        await self._finish(row, "sent", platform_message_id=platform_message_id)
+        await self._finish(row, OutboxStatus.SENT, platform_message_id=platform_message_id)
         self.storage.journal.settled([row.id])
 
     async def _give_up(self, row: OutboxMessage, reason: str) -> None:
-        await self._finish(row, "failed", error=reason)
+        await self._finish(row, OutboxStatus.FAILED, error=reason)
         await self._tell_staff(row, reason)
 
     async def _tell_staff(self, row: OutboxMessage, reason: str) -> None:
@@ -196,11 +196,11 @@ class Outbox:
     ) -> None:
         now = self.clock()
         async with self.storage.unit() as repo:
-            stored = await repo.outbox_message(row.id)
+            stored = await repo.outbox.get(row.id)
             if stored is None:  # erased meanwhile (/forget)
                 return
             if status in ("sent", "failed") and stored.body.get(ERASE_WHEN_DONE):
-                await repo.delete_outbox([stored.id])  # a reply to a person's message: its text is not kept
+                await repo.outbox.delete([stored.id])  # a reply to a person's message: its text is not kept
                 return
             stored.status = status
             stored.attempts += 1 if count_attempt else 0

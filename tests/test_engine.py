@@ -241,8 +241,8 @@ async def test_a_crisis_jumps_the_queue(send, engine, schedule, storage):
     await send("au secours un client me frappe", person="222")
     async with storage.unit() as repo:
         requests = (await repo.session.scalars(select(HandoverRequest).order_by(HandoverRequest.id))).all()
-        assert await repo.requests_ahead_of(requests[1]) == 0
-        assert await repo.requests_ahead_of(requests[0]) == 1
+        assert await repo.handover.ahead_of(requests[1]) == 0
+        assert await repo.handover.ahead_of(requests[0]) == 1
 
 
 @pytest.mark.parametrize(

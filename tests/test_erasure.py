@@ -42,17 +42,17 @@ async def checkpoint(storage: Storage) -> None:
 async def a_handover_with_the_markers(storage: Storage, closed: bool = False) -> None:
     """A person's handover, its text in the database file and in the log alike."""
     async with storage.unit() as repo:
-        user = (await repo.user_for_message("ZWALUW23", "telegram", CHAT_ID, NOW)).user
-        request = await repo.add_handover_request(user, "crisis.violence", 2, f"{PHRASE}, mon numéro {PHONE}", NOW)
-        await repo.add_handover_message(request, "person", f"{PHRASE}, mon numéro {PHONE}", NOW)
-        relayed = await repo.enqueue("staff", "-100", {"kind": "post", "text": f"{PHRASE}, mon numéro {PHONE}"}, NOW, request=request)
+        user = (await repo.people.arrive("ZWALUW23", "telegram", CHAT_ID, NOW)).user
+        request = await repo.handover.add_request(user, "crisis.violence", 2, f"{PHRASE}, mon numéro {PHONE}", NOW)
+        await repo.handover.add_message(request, "person", f"{PHRASE}, mon numéro {PHONE}", NOW)
+        relayed = await repo.outbox.enqueue("staff", "-100", {"kind": "post", "text": f"{PHRASE}, mon numéro {PHONE}"}, NOW, request=request)
         relayed.status = "sent"  # the person's words, posted in the staff topic
     await checkpoint(storage)
     async with storage.unit() as repo:
-        request = (await repo.open_handover_requests(user))[0]
-        await repo.add_handover_message(request, "person", f"encore: {PHRASE} {PHONE}", NOW)
+        request = (await repo.handover.open_of(user))[0]
+        await repo.handover.add_message(request, "person", f"encore: {PHRASE} {PHONE}", NOW)
         if closed:
-            await repo.close_request(request, NOW - timedelta(days=40))
+            await repo.handover.close(request, NOW - timedelta(days=40))
 
 
 async def test_every_connection_overwrites_what_it_deletes(storage: Storage):
@@ -66,8 +66,8 @@ async def test_forget_leaves_nothing_readable_in_the_database_nor_in_its_log(sto
     assert set(before["bot.sqlite3"]) == set(MARKERS) and set(before["bot.sqlite3-wal"]) >= {PHONE.encode(), PHRASE.encode()}
 
     async def forget(repo):
-        user = await repo.user("ZWALUW23")
-        await repo.forget(user)
+        user = await repo.people.get("ZWALUW23")
+        await repo.people.forget(user)
 
     await storage.transaction(forget)
 
@@ -104,7 +104,7 @@ async def test_an_erasure_rolled_back_is_not_followed_by_a_checkpoint(storage: S
     size = wal.stat().st_size
 
     async def forget_then_fail(repo):
-        await repo.forget(await repo.user("ZWALUW23"))
+        await repo.people.forget(await repo.people.get("ZWALUW23"))
         raise ValueError("something else went wrong")
 
     try:
@@ -112,5 +112,5 @@ async def test_an_erasure_rolled_back_is_not_followed_by_a_checkpoint(storage: S
     except ValueError:
         pass
     async with storage.unit() as repo:
-        assert await repo.user("ZWALUW23") is not None
+        assert await repo.people.get("ZWALUW23") is not None
     assert wal.stat().st_size >= size > 0

@@ -154,7 +154,7 @@ async def test_the_first_staff_reply_takes_the_conversation(engine, outbox, room
     thread = await ask_for_a_person(engine, outbox, room)
     await staff_says(desk, "Bonjour", thread, who=LOU)
     async with storage.unit() as repo:
-        request = await repo.request_in_thread(thread)
+        request = await repo.handover.in_thread(thread)
     assert (request.status, request.staff_alias) == ("active", "Lou")
 
 
@@ -166,7 +166,7 @@ async def test_claim_tells_the_person_and_a_second_claim_is_refused(engine, outb
     assert "Sam" in room.texts(thread)[1] and "Sam" in room.texts(thread)[2]
     assert len(person.sent) == 1
     async with storage.unit() as repo:
-        assert (await repo.request_in_thread(thread)).staff_alias == "Sam"
+        assert (await repo.handover.in_thread(thread)).staff_alias == "Sam"
 
 
 async def test_the_desk_actions_say_what_they_did_for_any_front_end(engine, outbox, room, desk):
@@ -195,7 +195,7 @@ async def test_close_tells_the_person_who_can_come_back(engine, outbox, room, de
     await deliver(outbox)
     assert person.sent and person.sent[-1][1].lang == "fr"
     async with storage.unit() as repo:
-        assert (await repo.request_in_thread(thread)).status == "closed"
+        assert (await repo.handover.in_thread(thread)).status == "closed"
     replies = await write(engine, "c koi la prep")
     assert replies and replies[0].text
 
@@ -209,7 +209,7 @@ async def test_someone_not_on_the_allow_list_can_do_nothing(engine, outbox, room
     await deliver(outbox)
     assert len(room.posts) == posts_before and person.sent == []
     async with storage.unit() as repo:
-        assert (await repo.request_in_thread(thread)).status == "waiting"
+        assert (await repo.handover.in_thread(thread)).status == "waiting"
 
 
 async def test_a_note_is_kept_and_never_sent(engine, outbox, room, desk, person, storage):
@@ -251,7 +251,7 @@ async def test_a_crisis_in_a_conversation_already_queued_is_flagged_in_its_topic
     await deliver(outbox)
     assert any("crisis.violence" in text for text in room.texts(thread))
     async with storage.unit() as repo:
-        assert (await repo.request_in_thread(thread)).priority == 10
+        assert (await repo.handover.in_thread(thread)).priority == 10
 
 
 async def test_blocked_people_are_ignored(engine, outbox, room, desk):
@@ -342,7 +342,7 @@ async def test_text_of_closed_handovers_is_erased_after_the_retention_period(eng
     later = engine.clock() + timedelta(days=31)
     assert await jobs.erase_old_text(storage, 30, later) == 1
     async with storage.unit() as repo:
-        request = await repo.request_in_thread(thread)
+        request = await repo.handover.in_thread(thread)
         assert request.text is None
         assert (await repo.session.scalars(select(HandoverMessage))).all() == []
 
@@ -352,12 +352,12 @@ async def test_two_staff_members_claiming_at_once_only_one_wins(database_url):
     await upgrade(storage.engine)
     now = datetime(2026, 12, 1, tzinfo=UTC)
     async with storage.unit() as repo:
-        user = (await repo.user_for_message("PSEUDO12", "telegram", "1", now)).user
-        request = await repo.add_handover_request(user, "asked for a person", 0, None, now)
+        user = (await repo.people.arrive("PSEUDO12", "telegram", "1", now)).user
+        request = await repo.handover.add_request(user, "asked for a person", 0, None, now)
     won = []
     for alias in ("Sam", "Lou"):  # the UPDATE only passes while the request is still waiting
         async with storage.unit() as repo:
-            won.append(await repo.claim_request(await repo.request(request.id), alias, now))
+            won.append(await repo.handover.claim(await repo.handover.get(request.id), alias, now))
     await storage.close()
     assert won == [True, False]
 
@@ -374,17 +374,17 @@ async def test_two_outbox_workers_never_take_the_same_message(database_url):
     lease = timedelta(seconds=60)
     async with storage.unit() as repo:
         for n in range(10):
-            await repo.enqueue("telegram", "1", {"text": str(n), "lang": "fr"}, now)
+            await repo.outbox.enqueue("telegram", "1", {"text": str(n), "lang": "fr"}, now)
     if database_url.startswith("postgresql"):
         async with storage.unit() as first:
-            taken_first = await first.claim_due("worker-a", now, 6, lease)
+            taken_first = await first.outbox.claim_due("worker-a", now, 6, lease)
             async with storage.unit() as second:
-                taken_second = await second.claim_due("worker-b", now, 6, lease)
+                taken_second = await second.outbox.claim_due("worker-b", now, 6, lease)
     else:
         async with storage.unit() as first:
-            taken_first = await first.claim_due("worker-a", now, 6, lease)
+            taken_first = await first.outbox.claim_due("worker-a", now, 6, lease)
         async with storage.unit() as second:
-            taken_second = await second.claim_due("worker-b", now, 6, lease)
+            taken_second = await second.outbox.claim_due("worker-b", now, 6, lease)
     await storage.close()
     ids_first, ids_second = {m.id for m in taken_first}, {m.id for m in taken_second}
     assert len(ids_first) == 6 and len(ids_second) == 4 and not ids_first & ids_second
@@ -407,8 +407,8 @@ def test_the_queue_command_lists_pseudonyms_never_ids(tmp_path, monkeypatch, cap
         storage = Storage(connect(url))
         await upgrade(storage.engine)
         async with storage.unit() as repo:
-            user = (await repo.user_for_message("PSEUDO12", "telegram", PERSON, datetime.now(UTC))).user
-            await repo.add_handover_request(user, "crisis.violence", 10, "texte", datetime.now(UTC))
+            user = (await repo.people.arrive("PSEUDO12", "telegram", PERSON, datetime.now(UTC))).user
+            await repo.handover.add_request(user, "crisis.violence", 10, "texte", datetime.now(UTC))
         await storage.close()
 
     asyncio.run(one_waiting())
@@ -421,10 +421,10 @@ def test_the_queue_command_lists_pseudonyms_never_ids(tmp_path, monkeypatch, cap
 async def test_the_outbox_does_not_send_again_a_reply_the_journal_holds_as_sent(outbox, person, storage):
     """Sent a moment ago by the inbox's own path, its deletion not yet committed: the outbox must not send it twice."""
     async with storage.unit() as repo:
-        row = await repo.enqueue("telegram", PERSON, {"text": "déjà partie", "lang": "fr", "erase_when_done": True}, outbox.clock())
+        row = await repo.outbox.enqueue("telegram", PERSON, {"text": "déjà partie", "lang": "fr", "erase_when_done": True}, outbox.clock())
     storage.journal.record([row.id])
     await deliver(outbox)
     async with storage.unit() as repo:
-        left = await repo.outbox_message(row.id)
+        left = await repo.outbox.get(row.id)
     assert person.sent == []
     assert left is None

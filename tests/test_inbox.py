@@ -238,7 +238,7 @@ async def test_replies_stored_but_not_sent_when_the_bot_was_killed_go_out_at_the
     storage = Storage(connect(database_url))
     await upgrade(storage.engine)
     async with storage.unit() as repo:
-        ids = await repo.enqueue_replies(
+        ids = await repo.outbox.enqueue_replies(
             "telegram", str(AMINA.id), [{"text": "première", "lang": "fr", "erase_when_done": True}, {"text": "seconde", "lang": "fr", "erase_when_done": True}],
             datetime.now(UTC), timedelta(minutes=5),
         )
@@ -260,7 +260,7 @@ async def test_a_reply_the_journal_says_went_out_before_the_kill_is_not_sent_aga
     storage = Storage(connect(database_url), journal=SentJournal(journal_path))
     await upgrade(storage.engine)
     async with storage.unit() as repo:
-        first, _second = await repo.enqueue_replies(
+        first, _second = await repo.outbox.enqueue_replies(
             "telegram", str(AMINA.id), [{"text": "première", "lang": "fr", "erase_when_done": True}, {"text": "seconde", "lang": "fr", "erase_when_done": True}],
             datetime.now(UTC), timedelta(minutes=5),
         )
@@ -314,7 +314,7 @@ async def test_what_a_killed_process_had_claimed_is_taken_over_in_seconds_not_af
     async with killed.unit() as repo:
         await repo.inbox.store(inbox_items([bot_api.new_message(LUCIA, "/start")], key_of), datetime.now(UTC))
         await repo.inbox.claim(killed.owner, ["telegram"], datetime.now(UTC), 10, long_lease)
-        await repo.enqueue_replies(
+        await repo.outbox.enqueue_replies(
             "telegram", str(AMINA.id), [{"text": "première", "lang": "fr", "erase_when_done": True}, {"text": "seconde", "lang": "fr", "erase_when_done": True}],
             datetime.now(UTC), long_lease,
         )

@@ -42,7 +42,7 @@ async def test_a_crisis_in_another_language_gets_the_emergency_contacts_and_the_
     replies = await send(text)
     assert replies[0].text == faq.answer("crisis.self_harm", "en")
     async with storage.unit() as repo:
-        assert len(await repo.open_handover_requests(await _only_user(repo))) == 1
+        assert len(await repo.handover.open_of(await _only_user(repo))) == 1
 
 
 async def _only_user(repo):

@@ -39,9 +39,9 @@ async def test_events_have_no_column_for_text_or_person(database_url):
 async def test_same_pseudonym_is_the_same_person(database_url):
     store = await migrated(database_url)
     async with store.unit() as repo:
-        first = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
+        first = await repo.people.arrive("ABCD2345", "telegram", "42", NOW)
     async with store.unit() as repo:
-        again = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
+        again = await repo.people.arrive("ABCD2345", "telegram", "42", NOW)
     await store.close()
     assert first.is_new and not again.is_new and first.user.id == again.user.id
 
@@ -49,14 +49,14 @@ async def test_same_pseudonym_is_the_same_person(database_url):
 async def test_a_returning_person_arrives_with_what_waits_for_them_and_not_for_others(database_url):
     store = await migrated(database_url)
     async with store.unit() as repo:
-        amina = (await repo.user_for_message("AMINA234", "whatsapp", "32470", NOW)).user
-        lucia = (await repo.user_for_message("LUCIA234", "whatsapp", "32471", NOW)).user
-        request = await repo.add_handover_request(amina, "human.request", 0, None, NOW)
-        held = await repo.enqueue("whatsapp", "32470", {"text": "Voici la réponse"}, NOW, user=amina, request=request)
+        amina = (await repo.people.arrive("AMINA234", "whatsapp", "32470", NOW)).user
+        lucia = (await repo.people.arrive("LUCIA234", "whatsapp", "32471", NOW)).user
+        request = await repo.handover.add_request(amina, "human.request", 0, None, NOW)
+        held = await repo.outbox.enqueue("whatsapp", "32470", {"text": "Voici la réponse"}, NOW, user=amina, request=request)
         held.status = "held"
     async with store.unit() as repo:
-        again = await repo.user_for_message("AMINA234", "whatsapp", "32470", NOW)
-        other = await repo.user_for_message("LUCIA234", "whatsapp", "32471", NOW)
+        again = await repo.people.arrive("AMINA234", "whatsapp", "32470", NOW)
+        other = await repo.people.arrive("LUCIA234", "whatsapp", "32471", NOW)
     await store.close()
     assert (again.has_held, again.open_request_id) == (True, request.id)
     assert (other.user.id, other.has_held, other.open_request_id) == (lucia.id, False, None)
@@ -69,7 +69,7 @@ async def test_a_person_created_by_two_processes_at_once_is_one_person(database_
         store = Storage(connect(database_url))
         try:
             async with store.unit() as repo:
-                arrival = await repo.user_for_message("ABCD2345", "telegram", "42", NOW)
+                arrival = await repo.people.arrive("ABCD2345", "telegram", "42", NOW)
                 await asyncio.sleep(0.2)  # the other process arrives while this transaction is open
                 return arrival.user.id, arrival.is_new
         finally:
@@ -97,13 +97,13 @@ async def test_the_secret_is_made_once_and_kept(database_url):
 async def test_forget_removes_the_person_and_their_requests_but_keeps_statistics(database_url):
     store = await migrated(database_url)
     async with store.unit() as repo:
-        user = (await repo.user_for_message("ABCD2345", "telegram", "42", NOW)).user
-        await repo.add_handover_request(user, "asked for a person", 0, "help", NOW)
-        await repo.record_event(NOW, "telegram", "fr", "human.request", "handover")
+        user = (await repo.people.arrive("ABCD2345", "telegram", "42", NOW)).user
+        await repo.handover.add_request(user, "asked for a person", 0, "help", NOW)
+        await repo.stats.record(NOW, "telegram", "fr", "human.request", "handover")
     async with store.unit() as repo:
-        await repo.forget(await repo.user("ABCD2345"))
+        await repo.people.forget(await repo.people.get("ABCD2345"))
     async with store.unit() as repo:
-        assert await repo.user("ABCD2345") is None
+        assert await repo.people.get("ABCD2345") is None
         assert (await repo.session.scalars(select(HandoverRequest))).all() == []
         assert len((await repo.session.scalars(select(Event))).all()) == 1
     await store.close()
@@ -112,13 +112,13 @@ async def test_forget_removes_the_person_and_their_requests_but_keeps_statistics
 async def test_conversation_state_survives_a_restart(database_url):
     store = await migrated(database_url)
     async with store.unit() as repo:
-        user = (await repo.user_for_message("ABCD2345", "telegram", "42", NOW)).user
+        user = (await repo.people.arrive("ABCD2345", "telegram", "42", NOW)).user
         user.language = "ar"
         user.state = {"fallbacks": 1}
     await store.close()
     restarted = await migrated(database_url)
     async with restarted.unit() as repo:
-        user = await repo.user("ABCD2345")
+        user = await repo.people.get("ABCD2345")
     await restarted.close()
     assert (user.language, user.state) == ("ar", {"fallbacks": 1})
 
@@ -140,11 +140,11 @@ async def test_an_outbox_id_is_never_given_twice_even_after_the_newest_row_is_de
     """The sent journal names rows by id (bot/storage/journal.py): an id given again would be taken as sent."""
     store = await migrated(database_url)
     async with store.unit() as repo:
-        (first,) = await repo.enqueue_replies("telegram", "1", [{"text": "a"}], NOW, timedelta(minutes=1))
+        (first,) = await repo.outbox.enqueue_replies("telegram", "1", [{"text": "a"}], NOW, timedelta(minutes=1))
     async with store.unit() as repo:
-        await repo.delete_outbox([first])
+        await repo.outbox.delete([first])
     async with store.unit() as repo:
-        (second,) = await repo.enqueue_replies("telegram", "1", [{"text": "b"}], NOW, timedelta(minutes=1))
+        (second,) = await repo.outbox.enqueue_replies("telegram", "1", [{"text": "b"}], NOW, timedelta(minutes=1))
     await store.close()
     assert second > first
 
@@ -154,7 +154,7 @@ async def test_a_transaction_the_database_failed_runs_once_more_from_nothing(sto
 
     async def work(repo):
         tries.append(1)
-        await repo.record_event(NOW, "telegram", "fr", "prep.info", "answer")
+        await repo.stats.record(NOW, "telegram", "fr", "prep.info", "answer")
         if len(tries) == 1:
             raise OperationalError("COMMIT", {}, ConnectionResetError("the server closed the connection"))
         return "answered"

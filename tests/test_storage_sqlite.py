@@ -21,7 +21,7 @@ async def test_statements_run_on_the_event_loop_thread_and_the_commit_off_it(sto
         assert isinstance(driver, LoopThreadConnection)
     driver.sqlite.set_trace_callback(lambda sql: on_loop_thread.setdefault(sql.split()[0], set()).add(threading.get_ident() == loop_thread))
     async with storage.unit() as repo:
-        await repo.user_for_message("AAAA2222", "telegram", "AAAA2222", NOW)
+        await repo.people.arrive("AAAA2222", "telegram", "AAAA2222", NOW)
     driver.sqlite.set_trace_callback(None)
     assert on_loop_thread == {"BEGIN": {True}, "UPDATE": {True}, "INSERT": {True}, "COMMIT": {False}}
 
@@ -41,7 +41,7 @@ async def test_a_transaction_that_waits_while_it_writes_makes_the_next_one_wait_
 
     async def write(pseudonym: str) -> None:
         async with storage.unit() as repo:
-            await repo.user_for_message(pseudonym, "telegram", pseudonym, NOW)
+            await repo.people.arrive(pseudonym, "telegram", pseudonym, NOW)
             await asyncio.sleep(0.05)  # a network call in the middle of the transaction
         finished.append(pseudonym)
 

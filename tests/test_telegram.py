@@ -142,7 +142,7 @@ async def test_forget_erases_the_person_after_the_confirmation_button(bot_api, d
         await bot_api.settle()
         await all_handled(app)
         async with app.storage.unit() as repo:
-            remaining = await repo.user(app.engine.pseudonym_of("telegram", str(AMINA.id)))
+            remaining = await repo.people.get(app.engine.pseudonym_of("telegram", str(AMINA.id)))
 
     assert bot_api.texts(AMINA.id, since) == [french.gettext("Done: everything the bot kept about you is erased. If you write again, it starts from zero.")]
     assert remaining is None

@@ -146,4 +146,4 @@ async def test_someone_not_on_the_staff_list_can_neither_claim_close_nor_read(bo
         await bot_api.settle()
         assert bot_api.sent(AMINA.id, since) == [] and bot_api.sent(STAFF_CHAT, since) == []
         async with app.storage.unit() as repo:
-            assert (await repo.request_in_thread(thread)).status == "waiting"
+            assert (await repo.handover.in_thread(thread)).status == "waiting"

@@ -122,7 +122,7 @@ async def test_a_unit_of_work_that_fails_n_times_on_the_connection_runs_n_plus_o
 
     async def work(repo):
         tries.append(time.monotonic())
-        await repo.record_event(NOW, "telegram", "fr", "prep.info", "answer")
+        await repo.stats.record(NOW, "telegram", "fr", "prep.info", "answer")
         if len(tries) <= 3:
             raise OperationalError("COMMIT", {}, ConnectionRefusedError(errno.ECONNREFUSED, "Connect call failed"))
         return "answered"

@@ -42,8 +42,8 @@ def queue(settings: Settings, _args: argparse.Namespace) -> int:
             await upgrade(storage.engine)
             async with storage.unit() as repo:
                 lines = []
-                for request in await repo.open_requests():
-                    user = await repo.user_by_id(request.user_id)
+                for request in await repo.handover.open_all():
+                    user = await repo.people.by_id(request.user_id)
                     waited = datetime.now(UTC) - request.created_at.replace(tzinfo=request.created_at.tzinfo or UTC)
                     pseudonym, language = (user.pseudonym, user.language or "?") if user else ("?", "?")
                     lines.append(

@@ -145,7 +145,7 @@ class Engine:
             return []
         replies = await self._handle(repo, message)
         bodies = [{**reply_to_body(reply), ERASE_WHEN_DONE: True} for reply in replies]
-        ids = await repo.enqueue_replies(message.channel, message.address, bodies, self.clock(), lease)
+        ids = await repo.outbox.enqueue_replies(message.channel, message.address, bodies, self.clock(), lease)
         return [StoredReply(outbox_id, reply) for outbox_id, reply in zip(ids, replies, strict=True)]
 
     async def _handle(self, repo: Repository, message: InboundMessage) -> list[Reply]:
@@ -156,17 +156,17 @@ class Engine:
         if not first and not await repo.first_delivery(message.channel, message.delivery_id or "", now):
             log.info("A message delivered a second time was ignored.")
             return []
-        arrival = await repo.user_for_message(self.pseudonym_of(message.channel, message.external_id), message.channel, message.address, now)
+        arrival = await repo.people.arrive(self.pseudonym_of(message.channel, message.external_id), message.channel, message.address, now)
         user = arrival.user
         if user.blocked_reason:
             return []
-        if arrival.has_held and await repo.release_held(user, now) and self.desk is not None:
+        if arrival.has_held and await repo.outbox.release_held(user, now) and self.desk is not None:
             self.desk.wake()
         turn = Turn(repo, user, arrival.is_new, message, now, faq, nlu, self.catalogs.translator(user.language))
         if arrival.open_request_id is not None:
-            turn.open_request = await repo.request(arrival.open_request_id)
+            turn.open_request = await repo.handover.get(arrival.open_request_id)
         await self._dispatch(turn)
-        await repo.record_event(now, message.channel, turn.lang, turn.intent, turn.route)
+        await repo.stats.record(now, message.channel, turn.lang, turn.intent, turn.route)
         return turn.replies
 
     async def _dispatch(self, turn: Turn) -> None:
@@ -504,7 +504,7 @@ class Engine:
             kept = t.gettext("A person from the team is following your conversation.") if request.status == "active" else t.gettext("Your message is with the team.")
             turn.say(kept + " " + status + self._until_then(turn, crisis), *buttons)
             return
-        request = await turn.repo.add_handover_request(turn.user, reason_for(most_serious), priority_for(most_serious), text, turn.now)
+        request = await turn.repo.handover.add_request(turn.user, reason_for(most_serious), priority_for(most_serious), text, turn.now)
         turn.open_request = request
         if self.desk is not None:
             await self.desk.opened(turn.repo, turn.user, request)
@@ -531,7 +531,7 @@ class Engine:
                 hours=self._fact(turn, "hours_online"),
             )
         if self.schedule.is_open(turn.now):
-            ahead = await turn.repo.requests_ahead_of(request)
+            ahead = await turn.repo.handover.ahead_of(request)
             queue = (
                 t.ngettext("{n} person is waiting before you.", "{n} people are waiting before you.", ahead)
                 if ahead
@@ -688,7 +688,7 @@ class Engine:
 
     async def _privacy(self, turn: Turn) -> None:
         t = turn.t
-        waiting = len(await turn.repo.open_handover_requests(turn.user))
+        waiting = len(await turn.repo.handover.open_of(turn.user))
         requests = t.ngettext(
             "You have {n} request with the team at the moment.", "You have {n} requests with the team at the moment.", waiting
         )
@@ -726,8 +726,8 @@ class Engine:
                 self._ask_forget(turn)
             return
         if self.desk is not None:
-            await self.desk.person_forgot(turn.repo, await turn.repo.open_handover_requests(turn.user))
-        await turn.repo.forget(turn.user)
+            await self.desk.person_forgot(turn.repo, await turn.repo.handover.open_of(turn.user))
+        await turn.repo.people.forget(turn.user)
         turn.intent = "forget"
         turn.say(t.gettext("Done: everything the bot kept about you is erased. If you write again, it starts from zero."))
 

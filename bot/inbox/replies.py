@@ -51,9 +51,9 @@ async def deliver_stored(storage: Storage, sender: PersonSender, address: str, s
 
     async def note(repo: Repository) -> None:
         if done:
-            await repo.delete_outbox(done)
+            await repo.outbox.delete(done)
         if later:
-            await repo.release_outbox(later, due)
+            await repo.outbox.release(later, due)
 
     try:
         await storage.transaction(note)

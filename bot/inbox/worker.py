@@ -220,7 +220,7 @@ class InboxWorker:
 
         `of`: the processes found dead, whose replies are sent with those whose claim ran out."""
         try:
-            rows = await self.storage.transaction(lambda repo: repo.leftover_replies(self.clock(), REPLY_LEASE, of))
+            rows = await self.storage.transaction(lambda repo: repo.outbox.leftover_replies(self.clock(), REPLY_LEASE, of))
         except Exception as error:
             log.warning("Replies left by a previous run could not be read (%s); the outbox sends them.", error_name(error))
             return
@@ -283,11 +283,11 @@ class InboxWorker:
             if self.tell_staff:
                 t = self.catalogs.translator(self.staff_language)
                 notice = t.gettext("A message to the bot could not be read and was set aside ({error}); its sender was asked to write again.", error=error)
-                await repo.enqueue(STAFF, "", {"kind": "post", "text": notice}, now)
+                await repo.outbox.enqueue(STAFF, "", {"kind": "post", "text": notice}, now)
             if address is not None:
                 t = self.catalogs.translator(None)
                 apology = t.gettext("Sorry, something went wrong on my side. Please write your message again in a moment.")
-                await repo.enqueue(item.channel, address, {**reply_to_body(Reply(apology, t.lang)), ERASE_WHEN_DONE: True}, now)
+                await repo.outbox.enqueue(item.channel, address, {**reply_to_body(Reply(apology, t.lang)), ERASE_WHEN_DONE: True}, now)
             return True
 
         if await self._note(set_aside):

@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import AsyncAdaptedQueuePool, Connection, CursorResult, QueuePool, Result, event, make_url, text
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.errors import DatabaseUnreachable
@@ -198,3 +198,13 @@ def _upgrade(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+ERASED = "erased"
+"""Noted in a session's `info` by a unit of work that erased personal data: Storage.unit runs
+Storage.after_erasure once it is committed."""
+
+
+def note_erasure(session: AsyncSession) -> None:
+    """Personal data went in this unit of work: once it is committed, nothing of it may stay on disk."""
+    session.info[ERASED] = True

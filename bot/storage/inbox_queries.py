@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.storage.database import touched
-from bot.storage.models import InboxItem, table_of
+from bot.storage.models import InboxItem, InboxStatus, table_of
 
-PENDING, DONE, DEAD = "pending", "done", "dead"
+PENDING, DONE, DEAD = InboxStatus.PENDING, InboxStatus.DONE, InboxStatus.DEAD
 _TABLE = table_of(InboxItem)
 _FREE = or_(_TABLE.c.claimed_until.is_(None), _TABLE.c.claimed_until < bindparam("now"))
 

@@ -6,10 +6,35 @@ the person.
 """
 
 from datetime import datetime
+from enum import StrEnum
 from typing import cast
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class HandoverStatus(StrEnum):
+    """waiting → active (a staff member took it) → closed."""
+
+    WAITING = "waiting"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"
+    HELD = "held"
+    """WhatsApp's 24-hour window is closed: it goes out when the person writes again."""
+    SENT = "sent"
+    FAILED = "failed"
+    """Given up (blocked, refused, too many attempts); the desk told the topic."""
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    DEAD = "dead"
+    """Set aside: unreadable, or failed too many times; its text erased."""
 
 
 class Base(DeclarativeBase):
@@ -64,7 +89,7 @@ class HandoverRequest(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(String(64))
     priority: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=HandoverStatus.WAITING, index=True)
     text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -107,8 +132,7 @@ class OutboxMessage(Base):
     """The person's channel, or "staff" for the staff group."""
     address: Mapped[str] = mapped_column(String(128))
     body: Mapped[dict] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
-    """queued, held, sent or failed."""
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     claimed_by: Mapped[str | None] = mapped_column(String(32))
@@ -181,7 +205,7 @@ class InboxItem(Base):
     sender_key: Mapped[str | None] = mapped_column(String(32))
     """A keyed hash of the chat (bot/inbox/keys.py): one person's messages are handled in order. Never a raw id."""
     payload: Mapped[dict | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(8), default="pending")
+    status: Mapped[str] = mapped_column(String(8), default=InboxStatus.PENDING)
     tries: Mapped[int] = mapped_column(Integer, default=0)
     next_try_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     claimed_by: Mapped[str | None] = mapped_column(String(32))
