@@ -12,6 +12,7 @@ from typing import Protocol
 
 from bot.engine import language_choice, memory, payloads
 from bot.engine.knowledge import Knowledge
+from bot.engine.payloads import Action, Payload
 from bot.faq.model import Faq
 from bot.i18n import Catalogs, Translator
 from bot.languages import DEFAULT, LATIN_ARABIC, SPOKEN
@@ -337,7 +338,7 @@ class Engine:
         user = turn.user
         if user.language_confirmed or user.state.get("language_offered"):
             return
-        if any(q.payload.startswith(("script:", "safe:")) for reply in turn.replies for q in reply.quick_replies):
+        if any(q.payload.startswith((f"{Action.SCRIPT}:", f"{Action.SAFE}:")) for reply in turn.replies for q in reply.quick_replies):
             return  # one question at a time: the language comes under a later answer
         user.state = {**user.state, "language_offered": True}
         turn.say(
@@ -596,32 +597,34 @@ class Engine:
         else:
             self._help(turn)
 
-    async def _button(self, turn: Turn, payload: payloads.Payload) -> None:
-        faq = turn.faq
-        if payload.action == "faq" and payload.argument in faq.entries:
-            turn.intent, turn.route = payload.argument, "answer"
-            self._answer(turn, payload.argument)
-        elif payload.action == "more" and payload.argument in faq.entries and faq.entries[payload.argument].more:
-            turn.intent, turn.route = payload.argument, "answer"
-            self._more(turn, payload.argument)
-        elif payload.action == "topic":
-            self._topic(turn, payload.argument)
-        elif payload.action == "lang" and payload.argument in SPOKEN:
-            self._set_language(turn, payload.argument)
-        elif payload.action == "script" and payload.argument in (LATIN, ARABIC_SCRIPT):
-            self._set_script(turn, payload.argument)
-        elif payload.action == "safe" and payloads.checked_crisis(payload) is not None:
-            await self._safety_answered(turn, safe=payload.argument.startswith("yes:"), crisis=payloads.checked_crisis(payload) or "")
-        elif payload.action == payloads.MENU:
-            self._menu(turn)
-        elif payload.action == payloads.HUMAN:
-            turn.intent, turn.route = HUMAN_REQUEST, "handover"
-            await self._handover(turn, HUMAN_REQUEST, None)
-        elif payload.action == "forget":
-            await self._forget(turn, confirmed=payload.argument == "yes")
-        else:
-            # A button from an older version of the FAQ, or a forged payload.
-            turn.say(turn.t.gettext("This button is no longer valid. Here is the menu:"), *self._menu_buttons(turn))
+    async def _button(self, turn: Turn, payload: Payload | None) -> None:
+        """`payload` is None for an unknown action; it, and an action whose argument is not (or no longer) valid, get the menu."""
+        entries = turn.faq.entries
+        match payload:
+            case Payload(Action.FAQ, entry_id) if entry_id in entries:
+                turn.intent, turn.route = entry_id, "answer"
+                self._answer(turn, entry_id)
+            case Payload(Action.MORE, entry_id) if entry_id in entries and entries[entry_id].more:
+                turn.intent, turn.route = entry_id, "answer"
+                self._more(turn, entry_id)
+            case Payload(Action.TOPIC, topic_id):
+                self._topic(turn, topic_id)
+            case Payload(Action.LANGUAGE, lang) if lang in SPOKEN:
+                self._set_language(turn, lang)
+            case Payload(Action.SCRIPT, script) if script in (LATIN, ARABIC_SCRIPT):
+                self._set_script(turn, script)
+            case Payload(Action.SAFE, answer) if (checked := payloads.checked_crisis(payload)) is not None:
+                await self._safety_answered(turn, safe=answer.startswith("yes:"), crisis=checked)
+            case Payload(Action.MENU):
+                self._menu(turn)
+            case Payload(Action.HUMAN):
+                turn.intent, turn.route = HUMAN_REQUEST, "handover"
+                await self._handover(turn, HUMAN_REQUEST, None)
+            case Payload(Action.FORGET, answer):
+                await self._forget(turn, confirmed=answer == "yes")
+            case _:
+                # A button from an older version of the FAQ, or a forged payload.
+                turn.say(turn.t.gettext("This button is no longer valid. Here is the menu:"), *self._menu_buttons(turn))
 
     # --- Sentences ----------------------------------------------------------------------------
 
@@ -703,7 +706,7 @@ class Engine:
                 "/forget erases everything now, except those statistics (an emergency among them), which point to no one."
                 , pseudonym=turn.user.pseudonym, days=self.retention_days
             ),
-            QuickReply(t.gettext("Erase everything"), "forget:ask"),
+            QuickReply(t.gettext("Erase everything"), payloads.FORGET_ASK),
             self._menu_button(turn),
         )
 
