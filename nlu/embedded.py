@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.languages import SPOKEN
 from nlu.classifier import IntentClassifier
+from nlu.intents import Route
 from nlu.language import LanguageIdentifier
 from nlu.linear import TrainedNLU
 from nlu.parse import Parse, Thresholds, decide
@@ -51,12 +52,12 @@ class EmbeddedNLU:
                 lang = lang_hint
             reading = self.lexicon.read(text[:MAX_CHARACTERS])
             intent, confidence, route, by_rule, hint = decide(ranking, reading, self.thresholds)
-            if lang not in SPOKEN and not (route == "handover" and by_rule):
+            if lang not in SPOKEN and not (route == Route.HANDOVER and by_rule):
                 # A language the bot does not speak: it says which it speaks, and offers a person. Its crises are the
                 # lexicon's (nlu/data/crisis_lexicon.yml has their phrases); one only the classifier sees, which cannot
                 # read the language, is asked about ("are you safe right now?") rather than handed over.
-                hint = intent if route == "handover" else hint
-                route = "fallback"
+                hint = intent if route == Route.HANDOVER else hint
+                route = Route.FALLBACK
             parses.append(Parse(text, lang, guess.confidence, intent, confidence, route, ranking, by_rule, hint))
         return parses
 

@@ -76,10 +76,10 @@ def decide(ranking: list[Ranked], reading: Reading, thresholds: Thresholds) -> t
     if reading.softened is not None:
         return _softened(ranking, reading.softened, thresholds, by_rule=True)
     intent, confidence, route, by_rule = decide_route(ranking, reading.crisis, reading.calls_for_help, thresholds, reading.idiom)
-    if route == "handover" and not by_rule and (reading.ahead or reading.idiom and intent != MEDICAL or reading.past and intent == VIOLENCE):
+    if route == Route.HANDOVER and not by_rule and (reading.ahead or reading.idiom and intent != MEDICAL or reading.past and intent == VIOLENCE):
         return _softened(ranking, intent, thresholds, by_rule=False)
     hint = None
-    if route == "fallback":
+    if route == Route.FALLBACK:
         hint = next((r.intent for r in ranking if r.intent.startswith("crisis.") and r.confidence >= thresholds.safety_check), None)
     return intent, confidence, route, by_rule, hint
 
@@ -93,23 +93,23 @@ def decide_route(
     Returns (intent, confidence, route, decided_by_safety_rule).
     """
     if crisis_match is not None:
-        return crisis_match, 1.0, "handover", True
+        return crisis_match, 1.0, Route.HANDOVER, True
     if not ranking:
-        return OUT_OF_SCOPE, 0.0, "fallback", False
+        return OUT_OF_SCOPE, 0.0, Route.FALLBACK, False
     top = ranking[0]
     crisis = next((r for r in ranking if r.intent.startswith("crisis.")), None)
     if crisis is not None and crisis.confidence >= thresholds.crisis:
-        return crisis.intent, crisis.confidence, "handover", False
+        return crisis.intent, crisis.confidence, Route.HANDOVER, False
     if crisis is not None and calls_for_help and crisis.confidence >= thresholds.crisis_with_call_for_help:
-        return crisis.intent, crisis.confidence, "handover", True
+        return crisis.intent, crisis.confidence, Route.HANDOVER, True
     if top.intent == HUMAN_REQUEST:
-        route: Route = "handover" if top.confidence >= thresholds.human else "fallback"
+        route = Route.HANDOVER if top.confidence >= thresholds.human else Route.FALLBACK
         return top.intent, top.confidence, route, False
     question = ranking[1] if len(ranking) > 1 else None
     small_talk = top.intent in GREETINGS or (idiom and top.intent == OUT_OF_SCOPE)
-    if small_talk and question is not None and route_of(question.intent) == "answer" and question.confidence >= thresholds.question_after_greeting:
-        return question.intent, question.confidence, "answer", False  # "hola, ¿dónde están?", "me muero de risa jaja, ¿y los condones?"
+    if small_talk and question is not None and route_of(question.intent) == Route.ANSWER and question.confidence >= thresholds.question_after_greeting:
+        return question.intent, question.confidence, Route.ANSWER, False  # "hola, ¿dónde están?", "me muero de risa jaja, ¿y los condones?"
     route = route_of(top.intent)
-    if route in ("answer", "meta") and top.confidence < thresholds.answer:
-        route = "fallback"
+    if route in (Route.ANSWER, Route.META) and top.confidence < thresholds.answer:
+        route = Route.FALLBACK
     return top.intent, top.confidence, route, False

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.channels.telegram.handlers import TYPING_AFTER
-from bot.engine.conversation import OPEN_TOPICS
+from bot.engine.answers import OPEN_TOPICS
 from bot.languages import SPOKEN
 from fakes.running import all_handled, bot_settings, running_bot
 from fakes.telegram_api import STICKER, VOICE, Person
