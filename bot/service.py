@@ -24,10 +24,10 @@ from bot.channels.base import ChannelParts, Hub
 from bot.channels.registry import CHANNELS, configured
 from bot.errors import SettingsError
 from bot.inbox.worker import CONCURRENCY, SQLITE_CONCURRENCY, InboxWorker
+from bot.outbox.worker import Outbox
 from bot.settings import Settings
 from bot.web import create_web_app, listen, web_server
 from handover import jobs
-from handover.outbox import Outbox
 
 log = logging.getLogger(__name__)
 

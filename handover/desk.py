@@ -13,9 +13,9 @@ from bot.faq.model import Faq
 from bot.i18n import Catalogs, Translator
 from bot.languages import DEFAULT
 from bot.messages import Reply, reply_to_body
+from bot.outbox import STAFF
 from bot.storage import Repository, Storage
 from bot.storage.models import HandoverRequest, HandoverStatus, OutboxMessage, User
-from handover.outbox import STAFF
 from handover.queue import PRIORITY_CRISIS, PRIORITY_URGENT
 
 SUMMARY_MESSAGES = 5
@@ -39,7 +39,7 @@ class Outcome(StrEnum):
 class Desk:
     """Between a person's conversation and the staff: the engine tells it what happens on the person's side,
     and staff act through its public actions (take, reply, close, note, send_faq, block, show_queue),
-    each one transaction that also queues what it sends (handover/outbox.py delivers)."""
+    each one transaction that also queues what it sends (bot/outbox/worker.py delivers)."""
 
     def __init__(
         self,

@@ -1,19 +1,6 @@
-"""The staff side's contract: the room where staff follow handovers, and who the staff are."""
+"""What staff write in the staff group, and who the staff are."""
 
 from dataclasses import dataclass
-from typing import Protocol
-
-
-class StaffRoom(Protocol):
-    """The staff group: one topic per handover (Telegram forum topics)."""
-
-    async def open_topic(self, title: str) -> int:
-        """Create a topic and return its thread id."""
-        ...
-
-    async def post(self, thread_id: int | None, text: str) -> None:
-        """Post in a topic, or in the group's general topic when `thread_id` is None."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from bot.engine.knowledge import Knowledge
 from bot.faq.model import Faq
 from bot.i18n import Catalogs
 from bot.messages import Delivered, InboundMessage, OutsideWindow, Reply, RetryLater, Undeliverable
+from bot.outbox.worker import Outbox
 from bot.storage import Storage, connect, upgrade
 from bot.storage.models import HandoverMessage, HandoverRequest, OutboxMessage, User
 from conftest import NOW
 from handover import jobs
 from handover.commands import StaffCommands
 from handover.desk import Desk, Outcome
-from handover.outbox import Outbox
 from handover.schedule import load_schedule
 from handover.staff import StaffMessage
 from nlu.embedded import EmbeddedNLU

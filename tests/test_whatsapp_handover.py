@@ -14,12 +14,12 @@ from test_handover import FakeStaffRoom, deliver, staff_says
 
 from bot.engine import Engine
 from bot.engine.knowledge import Knowledge
+from bot.outbox.worker import Outbox
 from bot.storage.models import OutboxMessage
 from conftest import NOW
 from fakes.graph_api import TEMPLATE_NAME, FakeGraphApi, WaPerson
 from fakes.whatsapp_bot import TEMPLATE_LANGUAGES, Clock, WhatsAppBot, whatsapp_bot
 from handover.desk import Desk
-from handover.outbox import Outbox
 
 AMINA = WaPerson("32470000001", name="Amina Private")
 PEOPLE = {"fr": AMINA, "es": WaPerson("34600000002", name="Lucía Private"), "ar": WaPerson("212600000003", name="Salma Private")}

@@ -17,9 +17,9 @@ from starlette.routing import BaseRoute
 
 from bot.engine import Engine
 from bot.messages import Delivered, DeliveryResult, Reply
+from bot.outbox import StaffRoom
 from bot.storage.inbox_queries import Claimed
 from handover.desk import Desk
-from handover.staff import StaffRoom
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,12 @@ from bot.inbox.replies import REPLY_LEASE, deliver_stored
 from bot.inbox.turns import Turns
 from bot.languages import DEFAULT
 from bot.messages import PersonSender, Reply, StoredReply, reply_from_body, reply_to_body
+from bot.outbox import STAFF
 from bot.storage import Repository, Storage
 from bot.storage.database import error_name, transient
 from bot.storage.inbox_queries import Claimed
 from bot.storage.models import ERASE_WHEN_DONE
 from bot.storage.presence import ABSENT_FOR
-from handover.outbox import STAFF
 
 log = logging.getLogger(__name__)
 

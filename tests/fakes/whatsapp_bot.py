@@ -21,11 +21,11 @@ from bot.channels.whatsapp.api import GraphApi, WhatsAppSender
 from bot.channels.whatsapp.channel import SIGNATURE_HEADER, WEBHOOK_PATH, WhatsAppChannel
 from bot.engine import Engine
 from bot.inbox.worker import SQLITE_CONCURRENCY, InboxWorker
+from bot.outbox import StaffRoom
+from bot.outbox.worker import Outbox
 from bot.settings import DEFAULT_TEMPLATE_LANGUAGES
 from fakes.graph_api import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, TEMPLATE_NAME, VERIFY_TOKEN, VERSION, FakeGraphApi
 from handover.desk import Desk
-from handover.outbox import Outbox
-from handover.staff import StaffRoom
 
 TEMPLATE_LANGUAGES = dict(pair.split(":") for pair in DEFAULT_TEMPLATE_LANGUAGES.split(","))
 

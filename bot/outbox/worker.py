@@ -12,15 +12,13 @@ from datetime import datetime, timedelta
 
 from bot.languages import DEFAULT
 from bot.messages import Delivered, DeliveryResult, OutsideWindow, PersonSender, RetryLater, Undeliverable, reply_from_body
+from bot.outbox import STAFF, StaffRoom
 from bot.storage import Storage
 from bot.storage.journal import sending
 from bot.storage.models import ERASE_WHEN_DONE, OutboxMessage, OutboxStatus
-from handover.staff import StaffRoom
 
 log = logging.getLogger(__name__)
 
-STAFF = "staff"
-"""The outbox channel of messages for the staff group."""
 MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=60)
 BATCH = 20
