@@ -1,7 +1,7 @@
 """What staff type in the staff group, turned into the desk's actions (handover/desk.py).
 
-In a conversation's topic: /claim, /close, /note TEXT, /faq ID, /block REASON, and any other text
-is a reply to the person. In the group's general topic: /queue. Only accounts on the allow-list
+In a conversation's topic: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID,
+/block REASON, and any other text is a reply to the person. In the group's general topic: /queue. Only accounts on the allow-list
 (STAFF_IDS) are heard; anything else is ignored, whatever it says. The Telegram channel hands
 every message of its staff group here (bot/channels/telegram/staff.py); another front end would
 call the desk's actions itself.
@@ -37,6 +37,10 @@ class StaffCommands:
         match command:
             case "/claim":
                 await self.desk.take(conversation, alias, key)
+            case "/release":
+                await self.desk.release(conversation, alias, key)
+            case "/transfer":
+                await self._transfer(message.thread_id, conversation, alias, argument, key)
             case "/close":
                 await self.desk.close(conversation, alias, key)
             case "/note":
@@ -48,5 +52,16 @@ class StaffCommands:
             case "":
                 await self.desk.reply(conversation, alias, message.text, message.edited, key)
             case _:
-                help_text = self.desk.t.gettext("Commands: /claim, /close, /note TEXT, /faq ID, /block REASON. Anything else you write is sent to the person.")
+                help_text = self.desk.t.gettext(
+                    "Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /block REASON. Anything else you write is sent to the person."
+                )
                 await self.desk.say_in_thread(message.thread_id, help_text)
+
+    async def _transfer(self, thread_id: int, conversation: int, alias: str, name: str, key: str | None) -> None:
+        """To a colleague on the allow-list, named as the team knows them (any case)."""
+        colleague = next((known for known in self.staff.values() if known.casefold() == name.casefold()), None)
+        if colleague is None:
+            names = ", ".join(sorted(set(self.staff.values())))
+            await self.desk.say_in_thread(thread_id, self.desk.t.gettext("Transfer to whom? Write /transfer and one of: {names}", names=names))
+            return
+        await self.desk.transfer(conversation, alias, colleague, key)

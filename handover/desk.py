@@ -27,6 +27,8 @@ class Outcome(StrEnum):
 
     DONE = "done"
     TAKEN_BY_ANOTHER = "taken by another"
+    NOT_TAKEN = "not taken"
+    """Released already: it waits for the team."""
     CLOSED = "closed"
     """Closed already: nothing was sent."""
     UNKNOWN_FAQ = "unknown faq"
@@ -38,7 +40,7 @@ class Outcome(StrEnum):
 
 class Desk:
     """Between a person's conversation and the staff: the engine tells it what happens on the person's side,
-    and staff act through its public actions (take, reply, close, note, send_faq, block, show_queue),
+    and staff act through its public actions (take, reply, release, transfer, close, note, send_faq, block, show_queue),
     each one transaction that also queues what it sends (bot/outbox/worker.py delivers)."""
 
     def __init__(
@@ -74,7 +76,7 @@ class Desk:
             t.gettext("Last messages:"),
             *[self._line(m.author, m.staff_alias, m.text) for m in await repo.handover.last_messages(request, SUMMARY_MESSAGES)],
             "",
-            t.gettext("Write here to answer the person. Commands: /claim, /close, /note TEXT, /faq ID, /block REASON."),
+            t.gettext("Write here to answer the person. Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /block REASON."),
         ]
         await repo.outbox.enqueue(STAFF, "", {"kind": "open_topic", "title": title, "text": "\n".join(lines)}, self.clock(), request=request)
         self.wake()
@@ -149,6 +151,32 @@ class Desk:
             return Outcome.DONE
 
         return await self._act(conversation, key, close)
+
+    async def release(self, conversation: int, alias: str, key: str | None = None) -> Outcome:
+        """Back to the queue, in the place it had; the person is told the team will answer, never who left."""
+
+        async def release(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
+            if await repo.handover.release(request):
+                await self._post(repo, request, self.t.gettext("{alias} released this conversation: it waits for the team again.", alias=alias))
+                await self._tell_person(repo, user, request, lambda p: p.gettext("Your conversation is back with the team: someone will answer you here."))
+                return Outcome.DONE
+            if request.status == HandoverStatus.WAITING:
+                return Outcome.NOT_TAKEN
+            return await self._closed(repo, request)
+
+        return await self._act(conversation, key, release)
+
+    async def transfer(self, conversation: int, alias: str, to: str, key: str | None = None) -> Outcome:
+        """To colleague `to`, who is on duty (the front end checks); the person is told another member of the team takes over."""
+
+        async def transfer(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
+            if not await repo.handover.transfer(request, to, self.clock()):
+                return await self._closed(repo, request)
+            await self._post(repo, request, self.t.gettext("{alias} handed this conversation to {colleague}.", alias=alias, colleague=to))
+            await self._tell_person(repo, user, request, lambda p: p.gettext("Another member of the team is taking over your conversation. You can write here."))
+            return Outcome.DONE
+
+        return await self._act(conversation, key, transfer)
 
     async def note(self, conversation: int, alias: str, text: str, key: str | None = None) -> Outcome:
         """A note for the team, kept with the conversation and never sent to the person (erased with them)."""

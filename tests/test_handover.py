@@ -189,6 +189,34 @@ async def test_an_action_repeated_with_its_key_is_done_once(engine, outbox, room
     assert [reply.text for _, reply in person.sent] == ["Bonjour !"]
 
 
+async def test_release_puts_the_conversation_back_in_its_place_and_tells_the_person_without_a_name(engine, outbox, room, desk, person, storage, catalogs):
+    first = await ask_for_a_person(engine, outbox, room)
+    await write(engine, "je voudrais parler a une personne de l'equipe", who="5550002")
+    await deliver(outbox)
+    await staff_says(desk, "/claim", first, who=SAM)
+    await staff_says(desk, "/release", first, who=SAM)
+    await deliver(outbox)
+    async with storage.unit() as repo:
+        queue = [(request.staff_thread_id, request.status, request.staff_alias) for request in await repo.handover.open_all()]
+    told = [reply.text for address, reply in person.sent if address == PERSON][-1]
+    assert queue[0] == (first, "waiting", None)
+    assert told == catalogs.translator("fr").gettext("Your conversation is back with the team: someone will answer you here.") and "Sam" not in told
+
+
+async def test_transfer_hands_the_conversation_to_a_colleague_on_the_allow_list(engine, outbox, room, desk, person, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "/claim", thread, who=SAM)
+    await staff_says(desk, "/transfer nobody", thread, who=SAM)
+    await staff_says(desk, "/transfer lou", thread, who=SAM)
+    await deliver(outbox)
+    async with storage.unit() as repo:
+        request = await repo.handover.in_thread(thread)
+    told = person.sent[-1][1].text
+    assert (request.status, request.staff_alias) == ("active", "Lou")
+    assert "Lou, Sam" in room.texts(thread)[-2] and "Lou" in room.texts(thread)[-1]
+    assert "Lou" not in told and "Sam" not in told
+
+
 async def test_close_tells_the_person_who_can_come_back(engine, outbox, room, desk, person, storage):
     thread = await ask_for_a_person(engine, outbox, room)
     await staff_says(desk, "/close", thread)

@@ -62,6 +62,28 @@ class HandoverQueries:
         await self.session.refresh(request)
         return touched(result) == 1
 
+    async def release(self, request: HandoverRequest) -> bool:
+        """active → waiting, in the place it had: the queue is ordered by priority, then by when the request came."""
+        result = await self.session.execute(
+            update(HandoverRequest)
+            .where(HandoverRequest.id == request.id, HandoverRequest.status == HandoverStatus.ACTIVE)
+            .values(status=HandoverStatus.WAITING, staff_alias=None, claimed_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.refresh(request)
+        return touched(result) == 1
+
+    async def transfer(self, request: HandoverRequest, alias: str, now: datetime) -> bool:
+        """Waiting or active → active in `alias`'s hands."""
+        result = await self.session.execute(
+            update(HandoverRequest)
+            .where(HandoverRequest.id == request.id, HandoverRequest.status != HandoverStatus.CLOSED)
+            .values(status=HandoverStatus.ACTIVE, staff_alias=alias, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.refresh(request)
+        return touched(result) == 1
+
     async def open_all(self) -> list[HandoverRequest]:
         """Waiting and active handovers, in the order the team should take them."""
         query = select(HandoverRequest).where(HandoverRequest.status != HandoverStatus.CLOSED)
