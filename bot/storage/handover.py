@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,44 +42,24 @@ class HandoverQueries:
         return await self.session.scalar(query.order_by(HandoverRequest.id.desc()).limit(1))
 
     async def claim(self, request: HandoverRequest, alias: str, now: datetime) -> bool:
-        """waiting → active, for one staff member only: a conditional update, safe between processes."""
-        result = await self.session.execute(
-            update(HandoverRequest)
-            .where(HandoverRequest.id == request.id, HandoverRequest.status == HandoverStatus.WAITING)
-            .values(status=HandoverStatus.ACTIVE, staff_alias=alias, claimed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        await self.session.refresh(request)
-        return touched(result) == 1
+        """waiting → active, for one staff member only."""
+        return await self._move(request, HandoverRequest.status == HandoverStatus.WAITING, status=HandoverStatus.ACTIVE, staff_alias=alias, claimed_at=now)
 
     async def close(self, request: HandoverRequest, now: datetime) -> bool:
-        result = await self.session.execute(
-            update(HandoverRequest)
-            .where(HandoverRequest.id == request.id, HandoverRequest.status != HandoverStatus.CLOSED)
-            .values(status=HandoverStatus.CLOSED, closed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        await self.session.refresh(request)
-        return touched(result) == 1
+        return await self._move(request, HandoverRequest.status != HandoverStatus.CLOSED, status=HandoverStatus.CLOSED, closed_at=now)
 
     async def release(self, request: HandoverRequest) -> bool:
         """active → waiting, in the place it had: the queue is ordered by priority, then by when the request came."""
-        result = await self.session.execute(
-            update(HandoverRequest)
-            .where(HandoverRequest.id == request.id, HandoverRequest.status == HandoverStatus.ACTIVE)
-            .values(status=HandoverStatus.WAITING, staff_alias=None, claimed_at=None)
-            .execution_options(synchronize_session=False)
-        )
-        await self.session.refresh(request)
-        return touched(result) == 1
+        return await self._move(request, HandoverRequest.status == HandoverStatus.ACTIVE, status=HandoverStatus.WAITING, staff_alias=None, claimed_at=None)
 
     async def transfer(self, request: HandoverRequest, alias: str, now: datetime) -> bool:
         """Waiting or active → active in `alias`'s hands."""
+        return await self._move(request, HandoverRequest.status != HandoverStatus.CLOSED, status=HandoverStatus.ACTIVE, staff_alias=alias, claimed_at=now)
+
+    async def _move(self, request: HandoverRequest, allowed: ColumnElement[bool], **values: object) -> bool:
+        """A conditional update, safe between processes: True for the one call that made the change."""
         result = await self.session.execute(
-            update(HandoverRequest)
-            .where(HandoverRequest.id == request.id, HandoverRequest.status != HandoverStatus.CLOSED)
-            .values(status=HandoverStatus.ACTIVE, staff_alias=alias, claimed_at=now)
-            .execution_options(synchronize_session=False)
+            update(HandoverRequest).where(HandoverRequest.id == request.id, allowed).values(**values).execution_options(synchronize_session=False)
         )
         await self.session.refresh(request)
         return touched(result) == 1
