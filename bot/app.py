@@ -7,15 +7,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.engine import Engine
 from bot.engine.knowledge import Knowledge
-from bot.errors import FaqInvalid, TrainingFailed
+from bot.errors import ContentInvalid, DatabaseUnreachable, Problem, SettingsError, TrainingFailed
+from bot.faq.last_good import keep, kept
 from bot.faq.loader import load_faq
 from bot.faq.model import Faq
 from bot.faq.watch import watch
-from bot.i18n import Catalogs
-from bot.settings import Settings, require_rasa_token
+from bot.i18n import Catalogs, Translator
+from bot.settings import CONTENT, REPOSITORY, Settings, require_rasa_token
 from bot.storage import Storage, connect, open_connections, upgrade
+from bot.storage.database import unreachable_database
 from bot.storage.journal import SentJournal
 from handover.desk import Desk
 from handover.schedule import load_schedule
@@ -44,20 +48,41 @@ class App:
     _tasks: list[asyncio.Task] = field(default_factory=list, repr=False)
 
     async def reload(self) -> bool:
-        """Validate the edited FAQ and retrain (in a child process, waited for in a thread, so that
-        people are answered meanwhile); switch only if all went well."""
+        """Validate the edited FAQ and, when its examples changed, retrain (in a child process, waited for in a
+        thread, so that people are answered meanwhile); switch only if all went well, and say so to the team."""
+        settings = self.settings
         try:
-            faq, nlu = await asyncio.to_thread(load_knowledge, self.settings)
-        except FaqInvalid as error:
-            problems = "\n".join(str(p) for p in error.problems if not p.warning)
-            log.error("FAQ edit refused; the previous FAQ keeps serving. Problems:\n%s", problems)
+            faq, _warnings = await asyncio.to_thread(load_faq, settings.faq_dir, settings.nlu_data_dir)
+        except ContentInvalid as error:
+            log.error("FAQ edit refused; the previous FAQ keeps serving. Problems:\n%s", _listed(error.problems))
+            await self.tell_team(self._t.gettext("FAQ edit refused: the previous FAQ keeps serving. Fix these lines:\n{problems}", problems=_listed(error.problems)))
             return False
-        except TrainingFailed as error:
-            log.error("FAQ edit not applied, the previous FAQ keeps serving: %s", error)
-            return False
-        self.knowledge.use(faq, backend_over(nlu, self.rasa))
+        previous, nlu = self.knowledge.pair
+        if not same_training(previous, faq):
+            try:
+                nlu = backend_over(await asyncio.to_thread(train_on, faq), self.rasa)
+            except TrainingFailed as error:
+                log.error("FAQ edit not applied, the previous FAQ keeps serving: %s", error)
+                return False
+        self.knowledge.use(faq, nlu)
+        await asyncio.to_thread(keep_copy, settings)
+        changed = entries_changed(previous, faq)
+        log.info("FAQ updated: %d entries changed.", changed)
+        await self.tell_team(self._t.gettext("FAQ updated: {count} entries changed.", count=changed))
         settle_memory()
         return True
+
+    async def tell_team(self, text: str) -> None:
+        """A word in the staff group's general topic, when there is a staff side (not in the terminal chat)."""
+        if self.desk is not None:
+            try:
+                await self.desk.tell_team(text)
+            except Exception as error:  # the database is away: the log said it already
+                log.warning("The staff group could not be told (%s).", type(error).__name__)
+
+    @property
+    def _t(self) -> Translator:
+        return self.engine.catalogs.translator(self.settings.staff_language)
 
     def watch_knowledge(self) -> None:
         """Reload by itself when a file under the FAQ or training data folders changes."""
@@ -90,24 +115,89 @@ def settle_memory() -> None:
 
 
 def load_knowledge(settings: Settings) -> tuple[Faq, EmbeddedNLU]:
-    """Read and validate the FAQ, and train the embedded NLU on it in a child process (raises FaqInvalid)."""
+    """Read and validate the FAQ, and train the embedded NLU on it in a child process (raises ContentInvalid)."""
     faq, problems = load_faq(settings.faq_dir, settings.nlu_data_dir)
-    nlu = EmbeddedNLU(train(faq.examples()), faq.crisis_lexicon)
-    log.info(
-        "FAQ loaded: %d entries, %d examples, %d warnings (see `outreach-bot faq lint`); NLU trained in %.1f s",
-        len(faq.entries), nlu.example_count, len(problems), nlu.training_seconds,
-    )
+    nlu = train_on(faq)
+    log.info("FAQ loaded: %d entries, %d warnings (see `outreach-bot faq lint`).", len(faq.entries), len(problems))
     return faq, nlu
+
+
+def load_knowledge_or_last_good(settings: Settings) -> tuple[tuple[Faq, EmbeddedNLU], ContentInvalid | None]:
+    """The edited FAQ; when it is broken, the last one that passed validation, or else the one the package ships.
+
+    Never no bot: a volunteer's mistake followed by a restart leaves people answered (crisis
+    replies included) on the FAQ as it last was, and the refusal is returned to be told.
+    """
+    folders = [settings.faq_dir, settings.nlu_data_dir]
+    try:
+        knowledge = load_knowledge(settings)
+    except ContentInvalid as error:
+        packaged = [CONTENT / "faq", REPOSITORY / "nlu" / "data"]
+        for fallback, what in ((kept(settings.last_good_path, 2), "the last FAQ that passed validation"), (packaged, "the FAQ the bot ships with")):
+            if fallback is None or fallback == folders:
+                continue
+            try:
+                faq, _warnings = load_faq(fallback[0], fallback[1])
+            except ContentInvalid:
+                continue
+            log.error("The FAQ files have errors: the bot starts on %s. Fix these lines (outreach-bot faq lint):\n%s", what, _listed(error.problems))
+            return (faq, train_on(faq)), error
+        raise
+    keep_copy(settings)
+    return knowledge, None
+
+
+def keep_copy(settings: Settings) -> None:
+    """A copy that cannot be written costs the fallback, not the bot: said in the log."""
+    try:
+        keep([settings.faq_dir, settings.nlu_data_dir], settings.last_good_path)
+    except OSError as error:
+        log.warning("The FAQ that passed validation could not be copied to LAST_GOOD_DIR (%s: %s).", settings.last_good_path, error.strerror)
+
+
+def train_on(faq: Faq) -> EmbeddedNLU:
+    nlu = EmbeddedNLU(train(faq.examples()), faq.crisis_lexicon)
+    log.info("NLU trained on %d examples in %.1f s.", nlu.example_count, nlu.training_seconds)
+    return nlu
+
+
+def same_training(old: Faq, new: Faq) -> bool:
+    """Whether the NLU trained on `old` serves `new` as it is: same examples, same crisis words (most edits are answers)."""
+    return old.examples() == new.examples() and old.crisis_lexicon == new.crisis_lexicon
+
+
+def entries_changed(old: Faq, new: Faq) -> int:
+    """Entries added, removed or edited (answer, examples, anything)."""
+    return len(set(old.entries) ^ set(new.entries)) + sum(old.entries[id_] != new.entries[id_] for id_ in set(old.entries) & set(new.entries))
+
+
+def _listed(problems: list[Problem], most: int = 10) -> str:
+    """The errors as file:line: message, the file by its name (the folder is the team's)."""
+    errors = [p for p in problems if not p.warning]
+    lines = [f"{p.file.name}:{p.line}: {p.message}" for p in errors[:most]]
+    return "\n".join(lines + ([f"… (+{len(errors) - most})"] if len(errors) > most else []))
 
 
 async def start(settings: Settings, knowledge: tuple[Faq, EmbeddedNLU] | None = None, staff_side: bool = True) -> App:
     """`knowledge`: an FAQ and NLU already loaded, so that tests train theirs once per run;
     `staff_side`: False for the terminal chat, whose handovers reach no staff."""
-    faq, nlu = knowledge or load_knowledge(settings)
-    rasa = RasaConnection(str(settings.rasa_url), require_rasa_token(settings)) if settings.nlu_backend == "rasa" else None
-    storage = Storage(connect(settings.database_url), journal=SentJournal(settings.sent_journal_path))
-    await upgrade(storage.engine)
-    await open_connections(storage.engine)
+    rasa_token = require_rasa_token(settings) if settings.nlu_backend == "rasa" else None
+    try:
+        journal = SentJournal(settings.sent_journal_path)
+    except OSError as error:
+        raise SettingsError(
+            f"The setting SENT_JOURNAL (by default beside the SQLite file of DATABASE_URL) names a file that cannot be written: "
+            f"{settings.sent_journal_path} ({error.strerror})."
+        ) from None
+    storage = Storage(connect(settings.database_url), journal=journal)
+    try:
+        await upgrade(storage.engine)
+        await open_connections(storage.engine)
+    except (SQLAlchemyError, OSError, DatabaseUnreachable) as error:
+        await storage.close()
+        raise unreachable_database(error) from error
+    (faq, nlu), refused = (knowledge, None) if knowledge is not None else load_knowledge_or_last_good(settings)
+    rasa = RasaConnection(str(settings.rasa_url), rasa_token) if rasa_token is not None else None
     if settings.pseudonym_secret is not None:
         key = settings.pseudonym_secret.get_secret_value()
     else:
@@ -119,4 +209,10 @@ async def start(settings: Settings, knowledge: tuple[Faq, EmbeddedNLU] | None = 
     wakeup = asyncio.Event()
     desk = Desk(storage, lambda: shared.faq, catalogs, settings.staff_language, clock, wake=wakeup.set) if staff_side else None
     engine = Engine(storage, shared, catalogs, key, settings.retention_days, clock, load_schedule(settings.schedule_file), desk)
-    return App(settings, storage, shared, engine, desk, wakeup, rasa)
+    app = App(settings, storage, shared, engine, desk, wakeup, rasa)
+    if refused is not None:
+        await app.tell_team(app._t.gettext(
+            "The FAQ files have errors: the bot started on the last FAQ that passed validation. Fix these lines:\n{problems}",
+            problems=_listed(refused.problems),
+        ))
+    return app

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     health_check: bool = False
     """The web server, with GET /healthz, runs even when no channel needs it (Telegram by long polling); the Docker image sets it."""
     database_url: str = DEFAULT_DATABASE_URL
+    last_good_dir: Path | None = None
+    """Where the last FAQ that passed validation is kept; unset: beside the SQLite file, or in the working folder."""
     sent_journal: Path | None = None
     """Where the replies a platform took are noted the instant it does (bot/storage/journal.py); unset:
     beside the SQLite database file, or `outreach-bot-sent` in the working directory with PostgreSQL."""
@@ -68,7 +70,7 @@ class Settings(BaseSettings):
     staff_language: Language = DEFAULT
     pseudonym_secret: SecretStr | None = None
     retention_days: int = Field(default=30, ge=1, le=3650)
-    faq_reload_seconds: float = Field(default=5.0, ge=0)
+    faq_reload_seconds: float = Field(default=1.0, ge=0)
     """How often the running bot looks for FAQ edits; 0 turns live reloading off."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     whatsapp_verify_token: SecretStr | None = None
@@ -93,6 +95,14 @@ class Settings(BaseSettings):
             return Path("outreach-bot-sent")
         database = make_url(self.database_url).database
         return Path(f"{database}-sent") if database and database != ":memory:" else None
+
+    @property
+    def last_good_path(self) -> Path:
+        """Where the last FAQ that passed validation is kept (bot/faq/last_good.py): beside the SQLite file, or in the working folder."""
+        if self.last_good_dir is not None:
+            return self.last_good_dir
+        database = make_url(self.database_url).database if self.database_url.startswith("sqlite") else None
+        return Path(f"{database}-last-good-faq") if database and database != ":memory:" else Path("outreach-bot-last-good-faq")
 
     @property
     def telegram_enabled(self) -> bool:

@@ -225,6 +225,12 @@ class Desk:
         await self.storage.transaction(show)
         self.wake()
 
+    async def tell_team(self, text: str) -> None:
+        """A word from the bot in the staff group's general topic (an FAQ edit applied or refused)."""
+        async with self.storage.unit() as repo:
+            await repo.outbox.enqueue(STAFF, "", {"kind": "post", "text": text}, self.clock())
+        self.wake()
+
     async def say_in_thread(self, thread_id: int, text: str) -> None:
         """A word from the desk in a staff topic (a front end's help, or why nothing was done)."""
         async with self.storage.unit() as repo:

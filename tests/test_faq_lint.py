@@ -81,6 +81,14 @@ def test_yaml_syntax_error_names_file_and_line(content, capsys):
     assert any(re.search(r"zz_test\.yml:1[5-7]: YAML syntax error", line) for line in lines), lines
 
 
+
+def test_a_file_that_is_not_yaml_is_one_error_with_no_cascade_into_other_files(content, capsys):
+    """prep.yml unreadable: its entries are missing, and the other files' references to them are not reported."""
+    (content / "faq" / "prep.yml").write_text("entries:\n  - id: prep.info\n   answer: [unclosed\n", encoding="utf-8")
+    code, lines = lint(capsys)
+    assert code == 1
+    assert [line.split(":")[0].rsplit("/", 1)[-1] for line in errors(lines)] == ["prep.yml"], lines
+
 BROKEN_EDITS = {
     "unknown placeholder": (
         "zz_test.yml", 'fr: "Appelez le {emergency_number}."', 'fr: "Appelez le {emergency_numbr}."',

@@ -5,12 +5,15 @@ import logging
 import shutil
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import start
 from bot.errors import TrainingFailed
 from bot.faq.watch import watch
 from bot.messages import InboundMessage
+from bot.outbox import STAFF
 from bot.settings import REPOSITORY, load_settings
+from bot.storage.models import OutboxMessage
 
 NEW_ANSWER = "Réponse modifiée par l'équipe."
 
@@ -33,6 +36,13 @@ def replace_prep_answer(app, new_text: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new_text, 1), encoding="utf-8")
+
+
+def replace_in(app, name: str, old: str, new: str) -> None:
+    path = app.settings.faq_dir / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 async def ask(app) -> str:
@@ -60,7 +70,7 @@ async def test_a_training_that_fails_keeps_the_previous_faq_serving(app, caplog,
         raise TrainingFailed("training the NLU failed:\nMemoryError")
 
     before = await ask(app)
-    replace_prep_answer(app, NEW_ANSWER)
+    replace_in(app, "prep.yml", '- "la prep c quoi exactement"', '- "la prep c est quoi au juste"')
     monkeypatch.setattr("bot.app.train", out_of_memory)
     with caplog.at_level(logging.ERROR):
         assert not await app.reload()
@@ -82,3 +92,69 @@ async def test_watcher_calls_back_once_per_settled_edit(tmp_path):
     await asyncio.sleep(0.4)
     task.cancel()
     assert calls == [1]
+
+
+async def test_an_answer_edit_is_served_without_training_again(app, monkeypatch):
+    def no_training(_examples):
+        raise AssertionError("the examples did not change: nothing to train")
+
+    monkeypatch.setattr("bot.app.train", no_training)
+    replace_prep_answer(app, NEW_ANSWER)
+    assert await app.reload()
+    assert (await ask(app)).startswith(NEW_ANSWER)
+
+
+async def test_the_team_is_told_how_many_entries_an_edit_changed_or_why_it_was_refused(app):
+    replace_prep_answer(app, NEW_ANSWER)
+    await app.reload()
+    replace_prep_answer(app, "Voir {no_such_fact}.")
+    await app.reload()
+    posts = await staff_posts(app)
+    t = app.engine.catalogs.translator("fr")
+    assert posts[0] == t.gettext("FAQ updated: {count} entries changed.", count=1)
+    assert "prep.yml:" in posts[1] and "{no_such_fact}" in posts[1]
+
+
+CRISES = {
+    "fr": "un client me frappe, j'ai peur pour ma vie",
+    "es": "un cliente me está pegando, tengo miedo por mi vida",
+    "ar": "واحد الكليان كيضربني وخايفة على حياتي",
+    "en": "a client is beating me, I'm scared for my life",
+}
+
+
+async def test_a_broken_faq_and_a_restart_still_answer_a_crisis_in_every_language(app):
+    settings = app.settings
+    await app.close()
+    (settings.faq_dir / "prep.yml").write_text("entries:\n  - id: prep.info\n   answer: [unclosed\n", encoding="utf-8")
+    restarted = await start(settings)
+    try:
+        for lang, text in CRISES.items():
+            replies = await restarted.engine.handle(InboundMessage("terminal", f"crisis-{lang}", f"crisis-{lang}", text=text))
+            assert "112" in replies[0].text and replies[0].lang == lang, (lang, replies[0].text)
+        posts = await staff_posts(restarted)
+    finally:
+        await restarted.close()
+    t = restarted.engine.catalogs.translator("fr")
+    notice = t.gettext("The FAQ files have errors: the bot started on the last FAQ that passed validation. Fix these lines:\n{problems}", problems="")
+    [told] = [post for post in posts if post.startswith(notice)]
+    assert told.removeprefix(notice).startswith("prep.yml:3: YAML syntax error") and "care.yml" not in told
+
+
+async def test_a_broken_faq_at_the_very_first_start_falls_back_to_the_faq_the_bot_ships_with(tmp_path, caplog):
+    shutil.copytree(REPOSITORY / "faq", tmp_path / "faq")
+    (tmp_path / "faq" / "prep.yml").write_text("entries: [unclosed\n", encoding="utf-8")
+    settings = load_settings(faq_dir=tmp_path / "faq", database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    with caplog.at_level(logging.ERROR):
+        running = await start(settings)
+    try:
+        assert "prep.info" in running.engine.faq.entries
+    finally:
+        await running.close()
+    assert "the FAQ the bot ships with" in caplog.text and "prep.yml:" in caplog.text
+
+
+async def staff_posts(app) -> list[str]:
+    async with app.storage.unit() as repo:
+        rows = await repo.session.scalars(select(OutboxMessage).where(OutboxMessage.channel == STAFF).order_by(OutboxMessage.id))
+        return [row.body["text"] for row in rows]

@@ -1,5 +1,7 @@
 """Settings: read in one place; a wrong value stops the program with one clear sentence."""
 
+import io
+
 import pytest
 
 from bot.cli import main
@@ -62,3 +64,17 @@ def test_missing_telegram_token_is_a_clear_sentence(monkeypatch):
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     with pytest.raises(SettingsError, match="TELEGRAM_BOT_TOKEN"):
         require_telegram_token(load_settings())
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://bot:not-a-real-password@127.0.0.1:9/bot", "sqlite:////dev/null/bot.sqlite3"],
+    ids=["postgresql not running", "sqlite in a folder that cannot be"],
+)
+def test_a_database_that_cannot_be_opened_is_one_sentence_naming_database_url(monkeypatch, capsys, tmp_path, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SENT_JOURNAL", str(tmp_path / "sent"))
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["chat"]) == 2
+    error = capsys.readouterr().err
+    assert "DATABASE_URL" in error and error.count("\n") == 1 and "Traceback" not in error and "not-a-real-password" not in error

@@ -46,6 +46,8 @@ class _Checker:
     today: date
     problems: list[Problem] = field(default_factory=list)
     seen_examples: dict[str, tuple[str, Path, int]] = field(default_factory=dict)
+    unreadable: bool = False
+    """A file is not valid YAML: what it defines is missing, so references to it are not checked."""
 
     def error(self, file: Path, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -63,6 +65,7 @@ class _Checker:
             content = load(path)
         except YamlError as error:
             self.problems.append(error.problem)
+            self.unreadable = True
             return None
         return self.mapping(content, path, 1, what)
 
@@ -155,8 +158,11 @@ def load_faq(faq_dir: Path, nlu_data_dir: Path, today: date | None = None, relea
     extra = _load_extra_examples(nlu_data_dir, checker, set(entries))
     lexicon = _load_lexicon(nlu_data_dir / LEXICON_FILE, checker)
     context = _load_context_phrases(nlu_data_dir / CONTEXT_FILE, checker)
-    _check_related(entries, entry_lines, checker)
-    _check_intent_coverage(entries, extra, checker)
+    if not checker.unreadable:
+        # A file that could not be read defines none of its entries: every reference to them
+        # would be reported in other files, burying the one line to fix.
+        _check_related(entries, entry_lines, checker)
+        _check_intent_coverage(entries, extra, checker)
     if checker.errors:
         raise FaqInvalid(checker.problems)
     faq = Faq(tuple(sorted(topics, key=lambda t: (t.order, t.id))), entries, facts, tuple(extra), lexicon, context)

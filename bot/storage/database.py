@@ -17,7 +17,7 @@ from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, IntegrityE
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from bot.errors import DatabaseUnreachable
+from bot.errors import DatabaseUnreachable, SettingsError
 from bot.storage.sqlite import open_connection, set_pragmas
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -208,3 +208,11 @@ Storage.after_erasure once it is committed."""
 def note_erasure(session: AsyncSession) -> None:
     """Personal data went in this unit of work: once it is committed, nothing of it may stay on disk."""
     session.info[ERASED] = True
+
+
+def unreachable_database(error: BaseException) -> SettingsError:
+    """The one sentence for a database that cannot be opened at start: a wrong DATABASE_URL, a server not running,
+    a folder that does not exist. The driver's first line says which; the URL (and its password) is not repeated."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    detail = reason[0][:200] if reason else type(error).__name__
+    return SettingsError(f"The setting DATABASE_URL is wrong, or its database is not running: it could not be opened ({detail}).")
