@@ -56,6 +56,7 @@ async def main() -> None:
         settings = load_settings(faq_dir=work / "faq", database_url=f"sqlite:///{work / 'bot.sqlite3'}", faq_reload_seconds=args.reload_seconds)
         app = await start(settings)
         app.watch_knowledge()
+        await asyncio.sleep(args.reload_seconds)  # the watcher's first look, before the first edit
         try:
             for edit in ("answer", "example"):
                 times = []
