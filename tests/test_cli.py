@@ -1,7 +1,51 @@
 """The `outreach-bot` command line as a new team member meets it: help that explains, progress
 while it loads, a chat that can start afresh, a queue that says what its columns mean."""
 
+import io
+import json
+import logging
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from bot.cli import main
 from bot.cli.handover import Waiting, render_queue
+from bot.cli.progress import LOADING, READY
+
+
+@pytest.fixture
+def local_bot(tmp_path, monkeypatch, faq, nlu) -> Iterator[None]:
+    """A database of its own, the session's FAQ and NLU instead of training again, and the root
+    logger's level put back (chat raises it to WARNING)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'chat.sqlite3'}")
+    monkeypatch.setenv("FAQ_RELOAD_SECONDS", "0")
+    monkeypatch.setattr("bot.app.load_knowledge", lambda _settings: (faq, nlu))
+    level = logging.getLogger().level
+    yield
+    logging.getLogger().setLevel(level)
+
+
+def chat(monkeypatch, *arguments: str, lines: str = "") -> int:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+    return main(["chat", *arguments])
+
+
+def test_chat_says_its_progress_on_stderr_and_keeps_stdout_for_the_answers(local_bot, monkeypatch, capsys):
+    assert chat(monkeypatch, lines="bonjour\n") == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [LOADING, READY]
+    assert captured.out.startswith("> bonjour\n") and LOADING not in captured.out and READY not in captured.out
+
+
+def test_nlu_eval_says_its_progress_on_stderr_and_prints_only_the_report(local_bot, tmp_path, capsys):
+    labelled = tmp_path / "two.jsonl"
+    labelled.write_text("\n".join(json.dumps({"text": text, "intent": "prep.info", "lang": "fr"}) for text in ("c koi la prep", "la prep c quoi")))
+    assert main(["nlu", "eval", str(labelled)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [LOADING, "Ready. Reading the 2 labelled messages…"]
+    assert LOADING not in captured.out and "accuracy" in captured.out.lower()
 
 
 def test_the_queue_has_a_header_and_a_legend_of_priorities_states_and_staff_topics():

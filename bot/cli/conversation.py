@@ -3,7 +3,9 @@
 import argparse
 import asyncio
 import logging
+import sys
 
+from bot.cli import progress
 from bot.settings import Settings
 
 
@@ -14,10 +16,12 @@ def chat(settings: Settings, _args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
 
     async def run() -> None:
+        progress.say(progress.LOADING)
         app = await start(settings, staff_side=False)
         app.watch_knowledge()
         try:
-            await chat(app.engine)
+            progress.say(progress.READY)
+            await chat(app.engine, sys.stdin, sys.stdout)
         finally:
             await app.close()
 
@@ -26,7 +30,9 @@ def chat(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def run(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.service import run
+    from bot.service import check_channels, run
 
-    asyncio.run(run(settings))
+    check_channels(settings)  # a missing setting is said at once, not after the long load
+    progress.say(progress.LOADING)
+    asyncio.run(run(settings, ready=lambda: progress.say(progress.READY)))
     return 0

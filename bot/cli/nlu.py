@@ -5,6 +5,7 @@ import json
 import sys
 from collections.abc import Iterable
 
+from bot.cli import progress
 from bot.settings import Settings
 
 
@@ -26,7 +27,9 @@ def read_messages(lines: Iterable[str]) -> Iterable[tuple[str, dict]]:
 def parse(settings: Settings, args: argparse.Namespace) -> int:
     from bot.cli.rasa import parser_for
 
+    progress.say(progress.LOADING)
     with parser_for(settings, args.backend) as parse_one:
+        progress.say(progress.READY)
         for text, _labels in read_messages(sys.stdin):
             print(json.dumps(parse_one(text).contract(), ensure_ascii=False), flush=True)
     return 0
@@ -44,13 +47,17 @@ def eval(settings: Settings, args: argparse.Namespace) -> int:
     for file in files:
         with file.open(encoding="utf-8") as handle:
             rows += [(text, labels) for text, labels in read_messages(handle) if labels.get("intent")]
+    progress.say(progress.LOADING)
+    measuring = f"Ready. Reading the {len(rows)} labelled messages…"
     if args.backend == "rasa":
         from bot.cli.rasa import parser_for
 
         with parser_for(settings, "rasa") as parse_one:
+            progress.say(measuring)
             parses = [parse_one(text) for text, _ in rows]
     else:
         _faq, nlu = load_knowledge(settings)
+        progress.say(measuring)
         parses = nlu.parse_many([text for text, _ in rows])
     print(report(evaluate([labels for _, labels in rows], parses)))
     return 0
