@@ -39,6 +39,16 @@ def test_chat_says_its_progress_on_stderr_and_keeps_stdout_for_the_answers(local
     assert captured.out.startswith("> bonjour\n") and LOADING not in captured.out and READY not in captured.out
 
 
+def test_chat_new_forgets_the_previous_conversation_and_its_request_to_the_team(local_bot, monkeypatch, capsys):
+    assert chat(monkeypatch, lines="je veux parler à quelqu'un\n") == 0
+    main(["handover", "queue"])
+    assert "asked for a person" in capsys.readouterr().out
+    assert chat(monkeypatch, "--new") == 0
+    assert "The previous conversation is erased." in capsys.readouterr().err
+    main(["handover", "queue"])
+    assert capsys.readouterr().out == "Nobody is waiting.\n"
+
+
 def test_nlu_eval_says_its_progress_on_stderr_and_prints_only_the_report(local_bot, tmp_path, capsys):
     labelled = tmp_path / "two.jsonl"
     labelled.write_text("\n".join(json.dumps({"text": text, "intent": "prep.info", "lang": "fr"}) for text in ("c koi la prep", "la prep c quoi")))

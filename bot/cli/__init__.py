@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.set_defaults(command=conversation.chat)
+    chat.add_argument("--new", action="store_true", help="erase the terminal's conversation and its requests to the team, then start")
 
     run = commands.add_parser("run", help="run the bot on Telegram (long polling, or a webhook when WEBHOOK_URL is set), and on WhatsApp when configured")
     run.set_defaults(command=conversation.run)

@@ -9,9 +9,9 @@ from bot.cli import progress
 from bot.settings import Settings
 
 
-def chat(settings: Settings, _args: argparse.Namespace) -> int:
+def chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import start
-    from bot.channels.terminal import chat
+    from bot.channels.terminal import chat, start_afresh
 
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
 
@@ -20,6 +20,8 @@ def chat(settings: Settings, _args: argparse.Namespace) -> int:
         app = await start(settings, staff_side=False)
         app.watch_knowledge()
         try:
+            if args.new and await start_afresh(app.engine):
+                progress.say("The previous conversation is erased.")
             progress.say(progress.READY)
             await chat(app.engine, sys.stdin, sys.stdout)
         finally:
