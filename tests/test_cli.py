@@ -9,9 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.cli import main
+from bot.cli import build_parser, leaf_commands, main
 from bot.cli.handover import Waiting, render_queue
 from bot.cli.progress import LOADING, READY
+
+COMMANDS = [name for name, _summary, _parser in leaf_commands(build_parser())]
 
 
 @pytest.fixture
@@ -30,6 +32,25 @@ def local_bot(tmp_path, monkeypatch, faq, nlu) -> Iterator[None]:
 def chat(monkeypatch, *arguments: str, lines: str = "") -> int:
     monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
     return main(["chat", *arguments])
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_help_says_what_it_does_with_an_example(command, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main([*command.split(), "--help"])
+    help_text = capsys.readouterr().out
+    assert exit.value.code == 0
+    description = help_text.split("\n\n")[1]
+    assert "Example" in help_text and f"outreach-bot {command}" in help_text.split("Example")[1]
+    assert len(description) > 80 and not description.startswith(("options:", "positional"))
+
+
+def test_the_top_level_help_lists_every_command_on_one_line(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    lines = capsys.readouterr().out.splitlines()
+    for command in COMMANDS:
+        assert sum(line.strip().startswith(f"{command}  ") for line in lines) == 1, command
 
 
 def test_chat_says_its_progress_on_stderr_and_keeps_stdout_for_the_answers(local_bot, monkeypatch, capsys):
