@@ -11,6 +11,7 @@ import pytest
 
 from bot.cli import build_parser, leaf_commands, main
 from bot.cli.handover import Waiting, render_queue
+from bot.cli.nlu import READING
 from bot.cli.progress import LOADING, READY
 
 COMMANDS = [name for name, _summary, _parser in leaf_commands(build_parser())]
@@ -75,7 +76,7 @@ def test_nlu_eval_says_its_progress_on_stderr_and_prints_only_the_report(local_b
     labelled.write_text("\n".join(json.dumps({"text": text, "intent": "prep.info", "lang": "fr"}) for text in ("c koi la prep", "la prep c quoi")))
     assert main(["nlu", "eval", str(labelled)]) == 0
     captured = capsys.readouterr()
-    assert captured.err.splitlines() == [LOADING, "Ready. Reading the 2 labelled messages…"]
+    assert captured.err.splitlines() == [LOADING, READING]
     assert LOADING not in captured.out and "accuracy" in captured.out.lower()
 
 
