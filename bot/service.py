@@ -13,7 +13,7 @@ import asyncio
 import logging
 import signal
 import socket
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -43,8 +43,9 @@ is in the URL), PTB's debug lines whole updates, message texts and chat ids,
 SQLAlchemy's the queries. LOG_LEVEL=DEBUG is for the bot's own code."""
 
 
-async def run(settings: Settings) -> None:
-    """Until SIGINT or SIGTERM; the messages in hand are finished first."""
+async def run(settings: Settings, ready: Callable[[], None] = lambda: None) -> None:
+    """Until SIGINT or SIGTERM; the messages in hand are finished first. `ready` is called once
+    every channel receives (the command line says so after the long load)."""
     check_channels(settings)
     for name, level in QUIETER_LOGGERS.items():
         logging.getLogger(name).setLevel(max(level, logging.getLogger().getEffectiveLevel()))
@@ -56,7 +57,7 @@ async def run(settings: Settings) -> None:
     settle_memory()
     app.watch_knowledge()
     try:
-        await serve(settings, app, stop)
+        await serve(settings, app, stop, ready)
     finally:
         await app.close()
 
@@ -70,7 +71,7 @@ def check_channels(settings: Settings) -> None:
         raise SettingsError("The setting STAFF_CHAT_ID names a Telegram group: set TELEGRAM_BOT_TOKEN too, or remove STAFF_CHAT_ID.")
 
 
-async def serve(settings: Settings, app: App, stop: asyncio.Event) -> None:
+async def serve(settings: Settings, app: App, stop: asyncio.Event, ready: Callable[[], None] = lambda: None) -> None:
     """Runs the bot on `app` until `stop` is set, or a channel can no longer receive (then raises why)."""
     check_channels(settings)
     parts = ChannelParts(app.engine, app.desk)
@@ -108,6 +109,7 @@ async def serve(settings: Settings, app: App, stop: asyncio.Event) -> None:
             await channel.start(hub)
             stack.push_async_callback(channel.stop)
         started.set()
+        ready()
         await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         waiting[0].cancel()
 

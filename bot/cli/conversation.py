@@ -3,21 +3,27 @@
 import argparse
 import asyncio
 import logging
+import sys
 
+from bot.cli import progress
 from bot.settings import Settings
 
 
-def chat(settings: Settings, _args: argparse.Namespace) -> int:
+def chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import start
-    from bot.channels.terminal import chat
+    from bot.channels.terminal import chat, start_afresh
 
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
 
     async def run() -> None:
+        progress.say(progress.LOADING)
         app = await start(settings, staff_side=False)
         app.watch_knowledge()
         try:
-            await chat(app.engine)
+            if args.new and await start_afresh(app.engine):
+                progress.say("The previous conversation is erased.")
+            progress.say(progress.READY)
+            await chat(app.engine, sys.stdin, sys.stdout)
         finally:
             await app.close()
 
@@ -26,7 +32,9 @@ def chat(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def run(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.service import run
+    from bot.service import check_channels, run
 
-    asyncio.run(run(settings))
+    check_channels(settings)  # a missing setting is said at once, not after the long load
+    progress.say(progress.LOADING)
+    asyncio.run(run(settings, ready=lambda: progress.say(progress.READY)))
     return 0

@@ -5,7 +5,11 @@ import json
 import sys
 from collections.abc import Iterable
 
+from bot.cli import progress
 from bot.settings import Settings
+
+READING = "Ready. Reading the messages…"
+"""`nlu eval`'s word once the model is trained: parsing a few thousand messages takes some seconds more."""
 
 
 def read_messages(lines: Iterable[str]) -> Iterable[tuple[str, dict]]:
@@ -26,7 +30,9 @@ def read_messages(lines: Iterable[str]) -> Iterable[tuple[str, dict]]:
 def parse(settings: Settings, args: argparse.Namespace) -> int:
     from bot.cli.rasa import parser_for
 
+    progress.say(progress.LOADING)
     with parser_for(settings, args.backend) as parse_one:
+        progress.say(progress.READY)
         for text, _labels in read_messages(sys.stdin):
             print(json.dumps(parse_one(text).contract(), ensure_ascii=False), flush=True)
     return 0
@@ -44,13 +50,16 @@ def eval(settings: Settings, args: argparse.Namespace) -> int:
     for file in files:
         with file.open(encoding="utf-8") as handle:
             rows += [(text, labels) for text, labels in read_messages(handle) if labels.get("intent")]
+    progress.say(progress.LOADING)
     if args.backend == "rasa":
         from bot.cli.rasa import parser_for
 
         with parser_for(settings, "rasa") as parse_one:
+            progress.say(READING)
             parses = [parse_one(text) for text, _ in rows]
     else:
         _faq, nlu = load_knowledge(settings)
+        progress.say(READING)
         parses = nlu.parse_many([text for text, _ in rows])
     print(report(evaluate([labels for _, labels in rows], parses)))
     return 0
