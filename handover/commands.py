@@ -1,7 +1,9 @@
 """What staff type in the staff group, turned into the desk's actions (handover/desk.py).
 
 In a conversation's topic: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID,
-/block REASON, and any other text is a reply to the person. In the group's general topic: /queue. Only accounts on the allow-list
+/block REASON, and any other text is a reply to the person — unless it is meant for the team: it
+starts with "!", or it replies to a colleague's message; then it is kept as a note, never sent.
+In the group's general topic: /queue. Only accounts on the allow-list
 (STAFF_IDS) are heard; anything else is ignored, whatever it says. The Telegram channel hands
 every message of its staff group here (bot/channels/telegram/staff.py); another front end would
 call the desk's actions itself.
@@ -11,6 +13,9 @@ from collections.abc import Mapping
 
 from handover.desk import Desk
 from handover.staff import StaffMessage
+
+INTERNAL = "!"
+"""A message in a topic that starts with this is for the team: on every keyboard, and no one starts a sentence with it."""
 
 
 class StaffCommands:
@@ -50,10 +55,11 @@ class StaffCommands:
             case "/block":
                 await self.desk.block(conversation, alias, argument, key)
             case "":
-                await self.desk.reply(conversation, alias, message.text, message.edited, key)
+                await self._write(conversation, alias, message, key)
             case _:
                 help_text = self.desk.t.gettext(
-                    "Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /block REASON. Anything else you write is sent to the person."
+                    "Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /block REASON. "
+                    "A message that starts with ! or replies to a colleague's message stays with the team; anything else you write is sent to the person."
                 )
                 await self.desk.say_in_thread(message.thread_id, help_text)
 
@@ -65,3 +71,15 @@ class StaffCommands:
             await self.desk.say_in_thread(thread_id, self.desk.t.gettext("Transfer to whom? Write /transfer and one of: {names}", names=names))
             return
         await self.desk.transfer(conversation, alias, colleague, key)
+
+    async def _write(self, conversation: int, alias: str, message: StaffMessage, key: str | None) -> None:
+        """Plain text goes to the person, unless it is meant for the team (see the module's docstring).
+
+        Either way a staff member sees which it was: a note is confirmed in the topic. An edit
+        follows the same rule, so a note edited with its "!" is never sent as a correction.
+        """
+        text = message.text.strip()
+        if text.startswith(INTERNAL) or message.replies_to_colleague:
+            await self.desk.note(conversation, alias, text.removeprefix(INTERNAL).strip(), key)
+        else:
+            await self.desk.reply(conversation, alias, message.text, message.edited, key)

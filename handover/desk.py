@@ -76,7 +76,10 @@ class Desk:
             t.gettext("Last messages:"),
             *[self._line(m.author, m.staff_alias, m.text) for m in await repo.handover.last_messages(request, SUMMARY_MESSAGES)],
             "",
-            t.gettext("Write here to answer the person. Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /block REASON."),
+            t.gettext(
+                "Write here to answer the person. Start with ! or reply to a colleague's message to keep it for the team. "
+                "Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /block REASON."
+            ),
         ]
         await repo.outbox.enqueue(STAFF, "", {"kind": "open_topic", "title": title, "text": "\n".join(lines)}, self.clock(), request=request)
         self.wake()
