@@ -228,8 +228,8 @@ class Desk:
         await self.storage.transaction(show)
         self.wake()
 
-    async def say_in_thread(self, thread_id: int, text: str) -> None:
-        """A word from the desk in a staff topic (a front end's help, or why nothing was done)."""
+    async def say_in_thread(self, thread_id: int | None, text: str) -> None:
+        """A word from the desk in a staff topic, or the general one (None): a front end's help, or why nothing was done."""
         async with self.storage.unit() as repo:
             await self._post_thread(repo, thread_id, text)
         self.wake()
@@ -298,8 +298,9 @@ class Desk:
         address = str(request.staff_thread_id) if request.staff_thread_id is not None else ""
         await repo.outbox.enqueue(STAFF, address, {"kind": "post", "text": text}, self.clock(), request=request)
 
-    async def _post_thread(self, repo: Repository, thread_id: int, text: str) -> None:
-        await repo.outbox.enqueue(STAFF, str(thread_id), {"kind": "post", "text": text}, self.clock())
+    async def _post_thread(self, repo: Repository, thread_id: int | None, text: str) -> None:
+        address = str(thread_id) if thread_id is not None else ""
+        await repo.outbox.enqueue(STAFF, address, {"kind": "post", "text": text}, self.clock())
 
     async def _tell_person(
         self, repo: Repository, user: User, request: HandoverRequest, sentence: Callable[[Translator], str]

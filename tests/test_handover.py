@@ -28,6 +28,7 @@ from handover.staff import StaffMessage
 from nlu.embedded import EmbeddedNLU
 
 SAM, LOU, STRANGER = 111, 222, 999
+STAFF_GROUP = -1001234567890
 PERSON = "5550001"
 
 
@@ -122,7 +123,7 @@ async def ask_for_a_person(engine, outbox, room, text: str = "je voudrais parler
 async def staff_says(desk: Desk, text: str, thread: int | None, who: int = SAM, edited: bool = False, replies_to_colleague: bool = False) -> None:
     """As typed in the Telegram staff group, through the same commands (the allow-list: Sam and Lou)."""
     message = StaffMessage(who, thread, text, edited, replies_to_colleague=replies_to_colleague)
-    await StaffCommands(desk, {SAM: "Sam", LOU: "Lou"}).on_staff_message(message)
+    await StaffCommands(desk, {SAM: "Sam", LOU: "Lou"}, STAFF_GROUP).on_staff_message(message)
 
 
 async def test_a_handover_opens_a_topic_named_by_pseudonym_language_and_reason(engine, outbox, room):
@@ -287,6 +288,25 @@ async def test_the_topic_summary_says_how_to_keep_a_message_for_the_team(engine,
     thread = await ask_for_a_person(engine, outbox, room)
     last_line = room.texts(thread)[0].splitlines()[-1]
     assert "!" in last_line and last_line.startswith("Écris ici pour répondre à la personne.")
+
+
+async def test_id_tells_staff_the_group_id_and_their_own_where_they_asked(engine, outbox, room, desk):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "/id", None, who=LOU)
+    await staff_says(desk, "/id@outreach_bot", thread, who=SAM)
+    await deliver(outbox)
+    assert f"{STAFF_GROUP}" in room.texts(None)[-1] and f"{LOU}:Lou" in room.texts(None)[-1]
+    assert f"{STAFF_GROUP}" in room.texts(thread)[-1] and f"{SAM}:Sam" in room.texts(thread)[-1]
+
+
+async def test_id_from_an_account_not_on_the_allow_list_is_answered_in_the_log_only(engine, outbox, room, desk, caplog):
+    thread = await ask_for_a_person(engine, outbox, room)
+    posts_before = len(room.posts)
+    with caplog.at_level("INFO", logger="handover.commands"):
+        await staff_says(desk, "/id", thread, who=STRANGER)
+    await deliver(outbox)
+    assert len(room.posts) == posts_before
+    assert f"add {STRANGER}:NAME to STAFF_IDS" in caplog.text
 
 
 async def test_faq_command_sends_the_answer_in_the_persons_language(engine, outbox, room, desk, person, faq):

@@ -174,3 +174,22 @@ async def test_in_a_topic_a_message_for_the_team_never_reaches_the_person(bot_ap
         await bot_api.settle()
         assert sorted(bot_api.texts(AMINA.id, since)) == ["Bonjour, ici l'équipe.", "Dis-moi ce dont tu as besoin."]
         assert len([text for text in posts(bot_api, thread)[1:] if "jamais envoyée à la personne" in text]) == 2
+
+
+async def test_id_in_the_staff_group_gives_staff_the_ids_the_settings_need(bot_api, database_url, faq, nlu):
+    async with running_bot(bot_api, settings_for(bot_api, database_url), (faq, nlu)):
+        bot_api.message(SAM, "/id", chat=staff_group())
+        await wait_for(lambda: posts(bot_api, None))
+        assert f"{STAFF_CHAT}" in posts(bot_api, None)[-1] and f"{SAM.id}:Sam" in posts(bot_api, None)[-1]
+
+
+async def test_before_staff_chat_id_is_set_a_group_the_bot_is_in_is_named_once_in_the_log(bot_api, database_url, faq, nlu, caplog):
+    group = {"id": -1009876543210, "type": "supergroup", "title": "Équipe", "is_forum": True}
+    with caplog.at_level("INFO", logger="bot.channels.telegram.handlers"):
+        async with running_bot(bot_api, bot_settings(bot_api, database_url), (faq, nlu)):
+            bot_api.message(SAM, "/id", chat=group)
+            bot_api.message(SAM, "/id", chat=group)
+            await bot_api.settle()
+    named = [record.getMessage() for record in caplog.records if "was ignored" in record.getMessage()]
+    assert named == ["A message from the group -1009876543210 was ignored: set STAFF_CHAT_ID=-1009876543210 if it is the staff group."]
+    assert str(SAM.id) not in caplog.text and bot_api.sent(group["id"]) == []
