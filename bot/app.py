@@ -67,8 +67,8 @@ class App:
         self.knowledge.use(faq, nlu)
         await asyncio.to_thread(keep_copy, settings)
         changed = entries_changed(previous, faq)
-        log.info("FAQ updated: %d entries changed.", changed)
-        await self.tell_team(self._t.gettext("FAQ updated: {count} entries changed.", count=changed))
+        log.info("FAQ updated (entries changed: %d).", changed)
+        await self.tell_team(self._t.gettext("FAQ updated (entries changed: {count}).", count=changed))
         settle_memory()
         return True
 
@@ -76,7 +76,7 @@ class App:
         """A word in the staff group's general topic, when there is a staff side (not in the terminal chat)."""
         if self.desk is not None:
             try:
-                await self.desk.tell_team(text)
+                await self.desk.say_in_thread(None, text)
             except Exception as error:  # the database is away: the log said it already
                 log.warning("The staff group could not be told (%s).", type(error).__name__)
 

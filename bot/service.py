@@ -79,7 +79,10 @@ async def serve(settings: Settings, app: App, stop: asyncio.Event, ready: Callab
     by_name = {channel.name: channel for channel in channels}
     staff_room = next((channel.staff_room for channel in channels if channel.staff_room is not None), None)
     if staff_room is None:
-        log.warning("No STAFF_CHAT_ID: handovers wait in the database (outreach-bot handover queue lists them).")
+        log.warning(
+            "No STAFF_CHAT_ID: handovers wait in the database (outreach-bot handover queue lists them). "
+            "Write /id in the staff group: this log gives its id."
+        )
     outbox = Outbox(
         app.storage, by_name, staff_room, app.engine.clock,
         on_undelivered=app.desk.undelivered if app.desk is not None else None, wakeup=app.outbox_wakeup,

@@ -1,31 +1,51 @@
 """What staff type in the staff group, turned into the desk's actions (handover/desk.py).
 
 In a conversation's topic: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID,
-/block REASON, and any other text is a reply to the person. In the group's general topic: /queue. Only accounts on the allow-list
-(STAFF_IDS) are heard; anything else is ignored, whatever it says. The Telegram channel hands
-every message of its staff group here (bot/channels/telegram/staff.py); another front end would
-call the desk's actions itself.
+/block REASON, and any other text is a reply to the person — unless it is meant for the team: it
+starts with "!", or it replies to a colleague's message; then it is kept as a note, never sent.
+In the group's general topic: /queue. Anywhere in the group: /id, the ids the settings need.
+Only accounts on the allow-list (STAFF_IDS) are heard; anything else is ignored, whatever it
+says, but for /id from an account not on the list: the log names the account for the operator
+to add (it asked, in the team's own group). The Telegram channel hands every message of its
+staff group here (bot/channels/telegram/staff.py); another front end would call the desk's
+actions itself.
 """
 
+import logging
 from collections.abc import Mapping
 
 from handover.desk import Desk
 from handover.staff import StaffMessage
 
+log = logging.getLogger(__name__)
+
+INTERNAL = "!"
+"""A message in a topic that starts with this is for the team: on every keyboard, and no sentence meant for a person starts with it."""
+
 
 class StaffCommands:
-    def __init__(self, desk: Desk, staff: Mapping[int, str]):
-        """`staff`: the allow-list, account id → the alias the team knows them by."""
+    def __init__(self, desk: Desk, staff: Mapping[int, str], group_id: int):
+        """`staff`: the allow-list, account id → the alias the team knows them by; `group_id`: the staff group's, for /id."""
         self.desk = desk
         self.staff = dict(staff)
+        self.group_id = group_id
 
     async def on_staff_message(self, message: StaffMessage) -> None:
-        alias = self.staff.get(message.staff_id)
-        if alias is None:
-            return
         command, _, argument = message.text.strip().partition(" ")
         command = command.split("@")[0].lower() if command.startswith("/") else ""
+        alias = self.staff.get(message.staff_id)
+        if alias is None:
+            if command == "/id":
+                log.info("An account not in STAFF_IDS sent /id in the staff group: add %s:NAME to STAFF_IDS if it is a member of the team.", message.staff_id)
+            return
         argument, key = argument.strip(), message.delivery_id
+        if command == "/id":
+            ids = self.desk.t.gettext(
+                "The staff group's id (STAFF_CHAT_ID) is {group}; yours (STAFF_IDS) is {account}, listed as {account}:{alias}.",
+                group=self.group_id, account=message.staff_id, alias=alias,
+            )
+            await self.desk.say_in_thread(message.thread_id, ids)
+            return
         if message.thread_id is None:
             if command == "/queue":
                 await self.desk.show_queue(key)
@@ -50,10 +70,11 @@ class StaffCommands:
             case "/block":
                 await self.desk.block(conversation, alias, argument, key)
             case "":
-                await self.desk.reply(conversation, alias, message.text, message.edited, key)
+                await self._write(conversation, alias, message, key)
             case _:
                 help_text = self.desk.t.gettext(
-                    "Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /block REASON. Anything else you write is sent to the person."
+                    "Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /block REASON. "
+                    "A message that starts with ! or replies to a colleague's message stays with the team; anything else you write is sent to the person."
                 )
                 await self.desk.say_in_thread(message.thread_id, help_text)
 
@@ -65,3 +86,15 @@ class StaffCommands:
             await self.desk.say_in_thread(thread_id, self.desk.t.gettext("Transfer to whom? Write /transfer and one of: {names}", names=names))
             return
         await self.desk.transfer(conversation, alias, colleague, key)
+
+    async def _write(self, conversation: int, alias: str, message: StaffMessage, key: str | None) -> None:
+        """Plain text goes to the person, unless it is meant for the team (see the module's docstring).
+
+        Either way a staff member sees which it was: a note is confirmed in the topic. An edit
+        follows the same rule, so a note edited with its "!" is never sent as a correction.
+        """
+        text = message.text.strip()
+        if text.startswith(INTERNAL) or message.replies_to_colleague:
+            await self.desk.note(conversation, alias, text.removeprefix(INTERNAL).strip(), key)
+        else:
+            await self.desk.reply(conversation, alias, message.text, message.edited, key)

@@ -76,7 +76,10 @@ class Desk:
             t.gettext("Last messages:"),
             *[self._line(m.author, m.staff_alias, m.text) for m in await repo.handover.last_messages(request, SUMMARY_MESSAGES)],
             "",
-            t.gettext("Write here to answer the person. Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /block REASON."),
+            t.gettext(
+                "Write here to answer the person. Start with ! or reply to a colleague's message to keep it for the team. "
+                "Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /block REASON."
+            ),
         ]
         await repo.outbox.enqueue(STAFF, "", {"kind": "open_topic", "title": title, "text": "\n".join(lines)}, self.clock(), request=request)
         self.wake()
@@ -225,14 +228,8 @@ class Desk:
         await self.storage.transaction(show)
         self.wake()
 
-    async def tell_team(self, text: str) -> None:
-        """A word from the bot in the staff group's general topic (an FAQ edit applied or refused)."""
-        async with self.storage.unit() as repo:
-            await repo.outbox.enqueue(STAFF, "", {"kind": "post", "text": text}, self.clock())
-        self.wake()
-
-    async def say_in_thread(self, thread_id: int, text: str) -> None:
-        """A word from the desk in a staff topic (a front end's help, or why nothing was done)."""
+    async def say_in_thread(self, thread_id: int | None, text: str) -> None:
+        """A word from the desk in a staff topic, or the general one (None): a front end's help, or why nothing was done."""
         async with self.storage.unit() as repo:
             await self._post_thread(repo, thread_id, text)
         self.wake()
@@ -301,8 +298,9 @@ class Desk:
         address = str(request.staff_thread_id) if request.staff_thread_id is not None else ""
         await repo.outbox.enqueue(STAFF, address, {"kind": "post", "text": text}, self.clock(), request=request)
 
-    async def _post_thread(self, repo: Repository, thread_id: int, text: str) -> None:
-        await repo.outbox.enqueue(STAFF, str(thread_id), {"kind": "post", "text": text}, self.clock())
+    async def _post_thread(self, repo: Repository, thread_id: int | None, text: str) -> None:
+        address = str(thread_id) if thread_id is not None else ""
+        await repo.outbox.enqueue(STAFF, address, {"kind": "post", "text": text}, self.clock())
 
     async def _tell_person(
         self, repo: Repository, user: User, request: HandoverRequest, sentence: Callable[[Translator], str]

@@ -13,6 +13,9 @@ class StaffMessage:
     edited: bool = False
     delivery_id: str | None = None
     """The platform's id for this delivery: a message delivered twice is acted on once."""
+    replies_to_colleague: bool = False
+    """It answers a message of the team's (a reply to a human, not to the bot): talk between
+    colleagues, which must never reach the person."""
 
 
 def parse_staff_ids(value: str) -> dict[int, str]:

@@ -28,6 +28,7 @@ from handover.staff import StaffMessage
 from nlu.embedded import EmbeddedNLU
 
 SAM, LOU, STRANGER = 111, 222, 999
+STAFF_GROUP = -1001234567890
 PERSON = "5550001"
 
 
@@ -119,9 +120,10 @@ async def ask_for_a_person(engine, outbox, room, text: str = "je voudrais parler
     return next(iter(room.topics))
 
 
-async def staff_says(desk: Desk, text: str, thread: int | None, who: int = SAM, edited: bool = False) -> None:
+async def staff_says(desk: Desk, text: str, thread: int | None, who: int = SAM, edited: bool = False, replies_to_colleague: bool = False) -> None:
     """As typed in the Telegram staff group, through the same commands (the allow-list: Sam and Lou)."""
-    await StaffCommands(desk, {SAM: "Sam", LOU: "Lou"}).on_staff_message(StaffMessage(who, thread, text, edited))
+    message = StaffMessage(who, thread, text, edited, replies_to_colleague=replies_to_colleague)
+    await StaffCommands(desk, {SAM: "Sam", LOU: "Lou"}, STAFF_GROUP).on_staff_message(message)
 
 
 async def test_a_handover_opens_a_topic_named_by_pseudonym_language_and_reason(engine, outbox, room):
@@ -248,6 +250,63 @@ async def test_a_note_is_kept_and_never_sent(engine, outbox, room, desk, person,
     async with storage.unit() as repo:
         notes = (await repo.session.scalars(select(HandoverMessage).where(HandoverMessage.author == "note"))).all()
     assert notes[0].text == "a deja eu un TPE en mars"
+
+
+async def notes(storage: Storage) -> list[str]:
+    async with storage.unit() as repo:
+        return [note.text or "" for note in await repo.session.scalars(select(HandoverMessage).where(HandoverMessage.author == "note"))]
+
+
+async def test_a_message_starting_with_an_exclamation_mark_is_kept_as_a_note_and_never_sent(engine, outbox, room, desk, person, storage, catalogs):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "! Lou, tu peux regarder son dernier message ?", thread)
+    await deliver(outbox)
+    assert person.sent == []
+    assert await notes(storage) == ["Lou, tu peux regarder son dernier message ?"]
+    assert room.texts(thread)[-1] == catalogs.translator("fr").gettext("Note kept for the team (never sent to the person).")
+
+
+async def test_a_note_edited_with_its_exclamation_mark_is_never_sent_as_a_correction(engine, outbox, room, desk, person, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "!elle a l'air pressee", thread)
+    await staff_says(desk, "!elle a l'air pressée", thread, edited=True)
+    await deliver(outbox)
+    assert person.sent == []
+    assert await notes(storage) == ["elle a l'air pressee", "elle a l'air pressée"]
+
+
+async def test_a_reply_to_a_colleagues_message_stays_within_the_team(engine, outbox, room, desk, person, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "Bonjour, je suis là.", thread, who=LOU)
+    await staff_says(desk, "Bien vu, je prends la suite après.", thread, who=SAM, replies_to_colleague=True)
+    await deliver(outbox)
+    assert [reply.text for _, reply in person.sent] == ["Bonjour, je suis là."]
+    assert await notes(storage) == ["Bien vu, je prends la suite après."]
+
+
+async def test_the_topic_summary_says_how_to_keep_a_message_for_the_team(engine, outbox, room):
+    thread = await ask_for_a_person(engine, outbox, room)
+    last_line = room.texts(thread)[0].splitlines()[-1]
+    assert "!" in last_line and last_line.startswith("Écris ici pour répondre à la personne.")
+
+
+async def test_id_tells_staff_the_group_id_and_their_own_where_they_asked(engine, outbox, room, desk):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "/id", None, who=LOU)
+    await staff_says(desk, "/id@outreach_bot", thread, who=SAM)
+    await deliver(outbox)
+    assert f"{STAFF_GROUP}" in room.texts(None)[-1] and f"{LOU}:Lou" in room.texts(None)[-1]
+    assert f"{STAFF_GROUP}" in room.texts(thread)[-1] and f"{SAM}:Sam" in room.texts(thread)[-1]
+
+
+async def test_id_from_an_account_not_on_the_allow_list_is_answered_in_the_log_only(engine, outbox, room, desk, caplog):
+    thread = await ask_for_a_person(engine, outbox, room)
+    posts_before = len(room.posts)
+    with caplog.at_level("INFO", logger="handover.commands"):
+        await staff_says(desk, "/id", thread, who=STRANGER)
+    await deliver(outbox)
+    assert len(room.posts) == posts_before
+    assert f"add {STRANGER}:NAME to STAFF_IDS" in caplog.text
 
 
 async def test_faq_command_sends_the_answer_in_the_persons_language(engine, outbox, room, desk, person, faq):

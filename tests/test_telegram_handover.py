@@ -5,30 +5,38 @@ closed, around the moment the test runs.
 """
 
 import asyncio
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fakes.running import bot_settings, running_bot
-from fakes.telegram_api import Person
+from fakes.telegram_api import BOT_USER, Person
 from handover.schedule import load_schedule
 
 STAFF_CHAT = -1001234567890
 SAM = Person(501, first_name="Samira", username="sam_outreach")
+LOU = Person(502, first_name="Louise")
 INTRUDER = Person(666, first_name="Mallory", username="mallory")
 AMINA = Person(1001, first_name="Amina", username="amina_bxl", language_code="fr")
 LUCIA = Person(1002, first_name="Lucía", language_code="es")
 
 
 def settings_for(bot_api, database_url):
-    return bot_settings(bot_api, database_url, staff_chat_id=STAFF_CHAT, staff_ids={SAM.id: "Sam"})
+    return bot_settings(bot_api, database_url, staff_chat_id=STAFF_CHAT, staff_ids={SAM.id: "Sam", LOU.id: "Lou"})
 
 
 def staff_group() -> dict:
     return {"id": STAFF_CHAT, "type": "supergroup", "title": "Équipe", "is_forum": True}
 
 
-def in_topic(bot_api, person: Person, text: str, thread: int, edited: bool = False) -> None:
-    bot_api.message(person, text, chat=staff_group(), edited=edited, message_thread_id=thread, is_topic_message=True)
+def in_topic(bot_api, person: Person, text: str, thread: int, edited: bool = False, **content) -> None:
+    bot_api.message(person, text, chat=staff_group(), edited=edited, message_thread_id=thread, is_topic_message=True, **content)
+
+
+def replying_to(author: dict, thread: int, **content) -> dict:
+    """`reply_to_message` as Telegram sets it on a message in a topic: the message it answers."""
+    replied = {"message_id": 90_000 + thread, "date": int(time.time()), "chat": staff_group(), "from": author, **content}
+    return {"reply_to_message": {**replied, "message_thread_id": thread, "is_topic_message": True}}
 
 
 def posts(bot_api, thread: int | None = None) -> list[str]:
@@ -147,3 +155,41 @@ async def test_someone_not_on_the_staff_list_can_neither_claim_close_nor_read(bo
         assert bot_api.sent(AMINA.id, since) == [] and bot_api.sent(STAFF_CHAT, since) == []
         async with app.storage.unit() as repo:
             assert (await repo.handover.in_thread(thread)).status == "waiting"
+
+
+async def test_in_a_topic_a_message_for_the_team_never_reaches_the_person(bot_api, database_url, faq, nlu, tmp_path):
+    """What Telegram sends: any message in a topic answers the topic's first message unless it replies to another."""
+    async with running_bot(bot_api, settings_for(bot_api, database_url), (faq, nlu)) as app:
+        open_now(app, tmp_path)
+        bot_api.message(AMINA, "je voudrais parler a une personne de l'equipe svp")
+        await wait_for(lambda: bot_api.created_topics and posts(bot_api, bot_api.created_topics[0]))
+        await bot_api.settle()
+        thread = thread_of(bot_api)
+        since = bot_api.mark()
+        topic_start = replying_to(BOT_USER, thread, forum_topic_created={"name": "topic", "icon_color": 7322096})
+        in_topic(bot_api, SAM, "Bonjour, ici l'équipe.", thread, **topic_start)
+        in_topic(bot_api, LOU, "! je la connais, je peux prendre la suite", thread, **topic_start)
+        in_topic(bot_api, SAM, "ok, je te la passe après", thread, **replying_to(LOU.user(), thread, text="! je la connais"))
+        in_topic(bot_api, LOU, "Dis-moi ce dont tu as besoin.", thread, **replying_to(BOT_USER, thread, text="Personne : bonjour"))
+        await bot_api.settle()
+        assert sorted(bot_api.texts(AMINA.id, since)) == ["Bonjour, ici l'équipe.", "Dis-moi ce dont tu as besoin."]
+        assert len([text for text in posts(bot_api, thread)[1:] if "jamais envoyée à la personne" in text]) == 2
+
+
+async def test_id_in_the_staff_group_gives_staff_the_ids_the_settings_need(bot_api, database_url, faq, nlu):
+    async with running_bot(bot_api, settings_for(bot_api, database_url), (faq, nlu)):
+        bot_api.message(SAM, "/id", chat=staff_group())
+        await wait_for(lambda: posts(bot_api, None))
+        assert f"{STAFF_CHAT}" in posts(bot_api, None)[-1] and f"{SAM.id}:Sam" in posts(bot_api, None)[-1]
+
+
+async def test_before_staff_chat_id_is_set_a_group_the_bot_is_in_is_named_once_in_the_log(bot_api, database_url, faq, nlu, caplog):
+    group = {"id": -1009876543210, "type": "supergroup", "title": "Équipe", "is_forum": True}
+    with caplog.at_level("INFO", logger="bot.channels.telegram.handlers"):
+        async with running_bot(bot_api, bot_settings(bot_api, database_url), (faq, nlu)):
+            bot_api.message(SAM, "/id", chat=group)
+            bot_api.message(SAM, "/id", chat=group)
+            await bot_api.settle()
+    named = [record.getMessage() for record in caplog.records if "was ignored" in record.getMessage()]
+    assert named == ["A message from the group -1009876543210 was ignored: set STAFF_CHAT_ID=-1009876543210 if it is the staff group."]
+    assert str(SAM.id) not in caplog.text and bot_api.sent(group["id"]) == []

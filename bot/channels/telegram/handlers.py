@@ -5,8 +5,9 @@ Private chats only: a person's conversation never happens in a group. The staff 
 ignored. Nothing per person is kept here — PTB handles several updates at once, and a restart
 must lose nothing — so all state lives in the engine's database.
 
-Privacy: nothing here logs a message text, a name, a username or an id. The engine receives
-the Telegram ids and turns them into a pseudonym at once.
+Privacy: nothing here logs a message text, a name, a username or a person's id. The engine
+receives the Telegram ids and turns them into a pseudonym at once. A group's id, which is no
+one's, is logged once, so that the team can find the one STAFF_CHAT_ID needs.
 """
 
 import asyncio
@@ -101,6 +102,7 @@ class TelegramHandlers:
     def __init__(self, engine: Engine, staff_chat_id: int | None):
         self.engine = engine
         self.staff_chat_id = staff_chat_id
+        self._groups_named: set[int] = set()
 
     def register(self, application: Application) -> None:
         """The handlers, in the way of PTB's examples; the screen runs first (group -1)."""
@@ -120,7 +122,15 @@ class TelegramHandlers:
         """
         chat = update.effective_chat
         if chat is None or not (chat.type == ChatType.PRIVATE or chat.id == self.staff_chat_id):
+            if chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+                self._name_group(chat.id)
             raise ApplicationHandlerStop
+
+    def _name_group(self, chat_id: int) -> None:
+        """The bootstrap of the staff group: its id is in the log the first time it speaks (README, "The staff side")."""
+        if chat_id not in self._groups_named:
+            self._groups_named.add(chat_id)
+            log.info("A message from the group %s was ignored: set STAFF_CHAT_ID=%s if it is the staff group.", chat_id, chat_id)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A question or a command; an edited message is answered as the question it now asks."""
