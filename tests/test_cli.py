@@ -91,3 +91,14 @@ def test_the_queue_has_a_header_and_a_legend_of_priorities_states_and_staff_topi
 
 def test_an_empty_queue_says_nobody_is_waiting():
     assert render_queue([]) == "Nobody is waiting."
+
+
+def test_an_unexpected_error_is_one_sentence_without_a_traceback_or_its_message(monkeypatch, capsys):
+    def broken(_settings, _args):
+        raise RuntimeError("a message that could quote someone")
+
+    monkeypatch.setattr("bot.cli.handover.schedule", broken)
+    assert main(["handover", "schedule"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "RuntimeError" in error and "LOG_LEVEL=DEBUG" in error
+    assert "Traceback" not in error and "could quote" not in error

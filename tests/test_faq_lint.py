@@ -92,7 +92,7 @@ def test_a_file_that_is_not_yaml_is_one_error_with_no_cascade_into_other_files(c
 BROKEN_EDITS = {
     "unknown placeholder": (
         "zz_test.yml", 'fr: "Appelez le {emergency_number}."', 'fr: "Appelez le {emergency_numbr}."',
-        "zz_test.yml:8: answer of test.extra in 'fr': unknown placeholder {emergency_numbr}",
+        "zz_test.yml:8: answer of test.extra in 'fr': unknown placeholder {emergency_numbr} (did you mean 'emergency_number'?)",
     ),
     "missing language": (
         "zz_test.yml", '      ar: "اتصل بالرقم {emergency_number}."\n', "",
@@ -100,7 +100,7 @@ BROKEN_EDITS = {
     ),
     "duplicate id": ("zz_test.yml", "id: test.extra", "id: prep.info", "zz_test.yml:5: duplicate id 'prep.info'"),
     "unknown related id": (
-        "zz_test.yml", "related: [prep.info]", "related: [prep.inf]", "zz_test.yml:15: related of test.extra: unknown id 'prep.inf'",
+        "zz_test.yml", "related: [prep.info]", "related: [prep.inf]", "zz_test.yml:15: related of test.extra: unknown id 'prep.inf' (did you mean 'prep.info'?)",
     ),
     "no source": ("zz_test.yml", 'sources: ["the test suite"]', "sources: []", "zz_test.yml:16: test.extra needs at least one source"),
     "title too long for a button": (

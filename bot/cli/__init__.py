@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
@@ -44,6 +45,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the output went to a command that stopped reading it (`| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as error:
+        logging.getLogger(__name__).debug("Where it stopped:", exc_info=error)
+        print(
+            f"outreach-bot: stopped by an unexpected error ({type(error).__name__}); run it again with LOG_LEVEL=DEBUG to see where, "
+            "and tell whoever maintains the bot.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:

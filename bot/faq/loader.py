@@ -4,8 +4,10 @@ Every problem is collected (not just the first) with its file and line, so that 
 `outreach-bot faq lint` shows the whole list.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -258,7 +260,7 @@ def _load_entry(item: Any, path: Path, line: int, facts: dict[str, Fact], checke
             text_line = item[field_name].line_of(lang)
             for name in PLACEHOLDER.findall(text):
                 if name not in facts:
-                    checker.error(path, text_line, f"{field_name} of {entry_id} in '{lang}': unknown placeholder {{{name}}}")
+                    checker.error(path, text_line, f"{field_name} of {entry_id} in '{lang}': unknown placeholder {{{name}}}{did_you_mean(name, facts)}")
             if field_name == "answer" and len(text) > ANSWER_SOFT_MAX:
                 checker.warn(path, text_line, f"answer of {entry_id} in '{lang}' is {len(text)} characters: too long for a phone screen")
     examples = checker.examples(item.get("examples"), path, item.line_of("examples"), entry_id)
@@ -315,7 +317,7 @@ def _load_follow_ups(item: LineDict, path: Path, entry_id: str, facts: dict[str,
             for lang, text in texts.items():
                 for name in PLACEHOLDER.findall(text):
                     if name not in facts:
-                        checker.error(path, value.line_of(lang), f"follow_ups {kind} of {entry_id} in '{lang}': unknown placeholder {{{name}}}")
+                        checker.error(path, value.line_of(lang), f"follow_ups {kind} of {entry_id} in '{lang}': unknown placeholder {{{name}}}{did_you_mean(name, facts)}")
             follow_ups[kind] = FollowUp(text=texts)
     return follow_ups
 
@@ -345,7 +347,7 @@ def _load_extra_examples(data_dir: Path, checker: _Checker, entry_ids: set[str])
                 continue
             intent = item.get("id")
             if intent not in intents:
-                checker.error(path, item.line, f"unknown intent '{intent}' (see {INTENTS_FILE.name})")
+                checker.error(path, item.line, f"unknown intent '{intent}'{did_you_mean(str(intent), intents)} (see {INTENTS_FILE.name})")
                 continue
             if intent in entry_ids:
                 checker.error(path, item.line, f"{intent} has an FAQ entry: its examples belong there")
@@ -411,10 +413,10 @@ def _check_related(entries: dict[str, Entry], entry_lines: dict[str, tuple[Path,
             if other == entry.id:
                 checker.error(path, item.line_of("related"), f"{entry.id} lists itself as related")
             elif other not in entries:
-                checker.error(path, item.line_of("related"), f"related of {entry.id}: unknown id '{other}'")
+                checker.error(path, item.line_of("related"), f"related of {entry.id}: unknown id '{other}'{did_you_mean(other, entries)}")
         for kind, follow_up in entry.follow_ups.items():
             if follow_up.see is not None and follow_up.see not in entries:
-                checker.error(path, item.line_of("follow_ups"), f"follow_ups {kind} of {entry.id}: unknown id '{follow_up.see}'")
+                checker.error(path, item.line_of("follow_ups"), f"follow_ups {kind} of {entry.id}: unknown id '{follow_up.see}'{did_you_mean(follow_up.see, entries)}")
             elif follow_up.see == entry.id:
                 checker.error(path, item.line_of("follow_ups"), f"follow_ups {kind} of {entry.id} points to itself: the person would get the same answer again")
 
@@ -430,6 +432,12 @@ def _check_intent_coverage(entries: dict[str, Entry], extra: list[IntentExamples
             checker.error(INTENTS_FILE, lines.get(intent, 1), f"crisis intent {intent} has no FAQ entry with the emergency contacts")
         elif intent not in with_examples:
             checker.error(INTENTS_FILE, lines.get(intent, 1), f"intent {intent} has no training examples")
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """", did you mean {emergency_number}?" for the closest known name, when one is close: most mistakes are typos."""
+    close = get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _intent_lines() -> dict[str, int]:

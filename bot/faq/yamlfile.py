@@ -64,10 +64,35 @@ def load(path: Path) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
         reason = error.problem or str(error)
         kind = "YAML error" if isinstance(error, yaml.constructor.ConstructorError) else "YAML syntax error"
-        raise YamlError(Problem(path, line, f"{kind}: {reason}")) from error
+        raise YamlError(Problem(path, _line(error), f"{kind}: {reason}{_advice(reason)}")) from error
     except yaml.YAMLError as error:
         raise YamlError(Problem(path, 1, f"YAML error: {error}")) from error
+
+
+_STARTED_EARLIER = ("could not find expected ':'", "found unexpected end of stream")
+"""Problems the parser notices only lines after their cause (a key without its colon, a quote never
+closed): the line where what it was reading started is the one to fix."""
+
+_ADVICE = {
+    "mapping values are not allowed here": "this line is indented more than the line above it, or its text holds ': '; "
+    "indent it like its neighbours, or put the text in quotes",
+    "expected <block end>": "this line is not indented like the lines around it: use the same number of spaces as its neighbours",
+    "could not find expected ':'": "a key is missing its ':' (write key: value, with a space after the colon), "
+    "or a text goes on to the next line without quotes",
+    "found unexpected end of stream": "a quote opened on this line is never closed",
+    "cannot start any token": "indent with spaces, never with tabs",
+}
+
+
+def _line(error: yaml.MarkedYAMLError) -> int:
+    mark = error.problem_mark or error.context_mark
+    if error.context_mark is not None and error.problem in _STARTED_EARLIER:
+        mark = error.context_mark
+    return mark.line + 1 if mark else 1
+
+
+def _advice(reason: str) -> str:
+    """What to do, for the mistakes a volunteer makes most: PyYAML's words alone name the parser's state."""
+    return next((f" — {advice}" for problem, advice in _ADVICE.items() if problem in reason), "")
