@@ -54,8 +54,9 @@ class App:
         try:
             faq, _warnings = await asyncio.to_thread(load_faq, settings.faq_dir, settings.nlu_data_dir)
         except ContentInvalid as error:
-            log.error("FAQ edit refused; the previous FAQ keeps serving. Problems:\n%s", _listed(error.problems))
-            await self.tell_team(self._t.gettext("FAQ edit refused: the previous FAQ keeps serving. Fix these lines:\n{problems}", problems=_listed(error.problems)))
+            problems = _listed(error.problems)
+            log.error("FAQ edit refused; the previous FAQ keeps serving. Problems:\n%s", problems)
+            await self.tell_team(self.staff_t.gettext("FAQ edit refused: the previous FAQ keeps serving. Fix these lines:\n{problems}", problems=problems))
             return False
         previous, nlu = self.knowledge.pair
         if not same_training(previous, faq):
@@ -68,7 +69,7 @@ class App:
         await asyncio.to_thread(keep_copy, settings)
         changed = entries_changed(previous, faq)
         log.info("FAQ updated (entries changed: %d).", changed)
-        await self.tell_team(self._t.gettext("FAQ updated (entries changed: {count}).", count=changed))
+        await self.tell_team(self.staff_t.gettext("FAQ updated (entries changed: {count}).", count=changed))
         settle_memory()
         return True
 
@@ -81,14 +82,14 @@ class App:
                 log.warning("The staff group could not be told (%s).", type(error).__name__)
 
     @property
-    def _t(self) -> Translator:
+    def staff_t(self) -> Translator:
+        """The bot's sentences in the staff's language."""
         return self.engine.catalogs.translator(self.settings.staff_language)
 
     def watch_knowledge(self) -> None:
         """Reload by itself when a file under the FAQ or training data folders changes."""
         if self.settings.faq_reload_seconds > 0:
-            folders = [self.settings.faq_dir, self.settings.nlu_data_dir]
-            self._tasks.append(asyncio.create_task(watch(folders, self.settings.faq_reload_seconds, self.reload)))
+            self._tasks.append(asyncio.create_task(watch(self.settings.content_folders, self.settings.faq_reload_seconds, self.reload)))
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -128,12 +129,12 @@ def load_knowledge_or_last_good(settings: Settings) -> tuple[tuple[Faq, Embedded
     Never no bot: a volunteer's mistake followed by a restart leaves people answered (crisis
     replies included) on the FAQ as it last was, and the refusal is returned to be told.
     """
-    folders = [settings.faq_dir, settings.nlu_data_dir]
+    folders = settings.content_folders
     try:
         knowledge = load_knowledge(settings)
     except ContentInvalid as error:
         packaged = [CONTENT / "faq", REPOSITORY / "nlu" / "data"]
-        for fallback, what in ((kept(settings.last_good_path, 2), "the last FAQ that passed validation"), (packaged, "the FAQ the bot ships with")):
+        for fallback, what in ((kept(settings.last_good_path, len(folders)), "the last FAQ that passed validation"), (packaged, "the FAQ the bot ships with")):
             if fallback is None or fallback == folders:
                 continue
             try:
@@ -150,7 +151,7 @@ def load_knowledge_or_last_good(settings: Settings) -> tuple[tuple[Faq, Embedded
 def keep_copy(settings: Settings) -> None:
     """A copy that cannot be written costs the fallback, not the bot: said in the log."""
     try:
-        keep([settings.faq_dir, settings.nlu_data_dir], settings.last_good_path)
+        keep(settings.content_folders, settings.last_good_path)
     except OSError as error:
         log.warning("The FAQ that passed validation could not be copied to LAST_GOOD_DIR (%s: %s).", settings.last_good_path, error.strerror)
 
@@ -211,7 +212,7 @@ async def start(settings: Settings, knowledge: tuple[Faq, EmbeddedNLU] | None = 
     engine = Engine(storage, shared, catalogs, key, settings.retention_days, clock, load_schedule(settings.schedule_file), desk)
     app = App(settings, storage, shared, engine, desk, wakeup, rasa)
     if refused is not None:
-        await app.tell_team(app._t.gettext(
+        await app.tell_team(app.staff_t.gettext(
             "The FAQ files have errors: the bot started on the last FAQ that passed validation. Fix these lines:\n{problems}",
             problems=_listed(refused.problems),
         ))

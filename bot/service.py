@@ -13,9 +13,8 @@ import asyncio
 import logging
 import signal
 import socket
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from contextlib import AsyncExitStack
-from typing import Any
 
 from starlette.applications import Starlette
 
@@ -101,11 +100,11 @@ async def serve(settings: Settings, app: App, stop: asyncio.Event, ready: Callab
         for channel in channels:
             await channel.open()
             stack.push_async_callback(channel.aclose)
-        stack.push_async_callback(_stop_outbox, outbox, _task(outbox.run()))
+        stack.push_async_callback(_stop_outbox, outbox, asyncio.create_task(outbox.run()))
         if app.desk is not None:
-            stack.push_async_callback(_cancel, _task(jobs.run(app.desk, app.storage, app.engine.schedule, settings.retention_days, app.engine.clock)))
-        stack.push_async_callback(_stop_inbox, inbox, _task(inbox.run()))
-        waiting = [_task(stop.wait())]
+            stack.push_async_callback(_cancel, asyncio.create_task(jobs.run(app.desk, app.storage, app.engine.schedule, settings.retention_days, app.engine.clock)))
+        stack.push_async_callback(_stop_inbox, inbox, asyncio.create_task(inbox.run()))
+        waiting = [asyncio.create_task(stop.wait())]
         if listening is not None:
             waiting.append(await _serve_web(stack, create_web_app(routes, lambda: started.is_set() and not stop.is_set()), listening))
         for channel in channels:
@@ -120,7 +119,7 @@ async def serve(settings: Settings, app: App, stop: asyncio.Event, ready: Callab
 async def _serve_web(stack: AsyncExitStack, web_app: Starlette, listening: socket.socket) -> asyncio.Task:
     """The web server on its socket (listening since start-up: a webhook call that comes early waits in its backlog)."""
     server = web_server(web_app)
-    serving = _task(server.serve(sockets=[listening]))
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
     host, port = listening.getsockname()[:2]
     log.info("The web server is listening on %s:%d.", host, port)
 
@@ -131,10 +130,6 @@ async def _serve_web(stack: AsyncExitStack, web_app: Starlette, listening: socke
 
     stack.push_async_callback(stop_serving)
     return serving
-
-
-def _task(work: Coroutine[Any, Any, Any]) -> asyncio.Task:
-    return asyncio.create_task(work)
 
 
 async def _stop_inbox(inbox: InboxWorker, working: asyncio.Task) -> None:

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         return Path(f"{database}-sent") if database and database != ":memory:" else None
 
     @property
+    def content_folders(self) -> list[Path]:
+        """What the team edits and the bot validates together: the FAQ, then the NLU's training data."""
+        return [self.faq_dir, self.nlu_data_dir]
+
+    @property
     def last_good_path(self) -> Path:
         """Where the last FAQ that passed validation is kept (bot/faq/last_good.py): beside the SQLite file, or in the working folder."""
         if self.last_good_dir is not None:

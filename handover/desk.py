@@ -101,7 +101,7 @@ class Desk:
         for request in requests:
             if request.staff_thread_id is not None:
                 text = self.t.gettext("The person erased everything the bot kept about them (/forget). This topic is no longer linked to anyone.")
-                await repo.outbox.enqueue(STAFF, str(request.staff_thread_id), {"kind": "post", "text": text}, self.clock())
+                await self._post_thread(repo, request.staff_thread_id, text)
         self.wake()
 
     # --- The staff's actions: what any front end calls (Telegram's topic commands: handover/commands.py) ---------
@@ -267,7 +267,7 @@ class Desk:
             )
         if not requests:
             lines.append(self.t.gettext("Nobody is waiting."))
-        await repo.outbox.enqueue(STAFF, "", {"kind": "post", "text": "\n".join(lines)}, self.clock())
+        await self._post_thread(repo, None, "\n".join(lines))
 
     async def undelivered(self, row: OutboxMessage, reason: str) -> None:
         """The outbox gave up on a message to a person, or holds it: the topic says so."""
@@ -295,12 +295,13 @@ class Desk:
         return f"{who}: {text or ''}"
 
     async def _post(self, repo: Repository, request: HandoverRequest, text: str) -> None:
-        address = str(request.staff_thread_id) if request.staff_thread_id is not None else ""
-        await repo.outbox.enqueue(STAFF, address, {"kind": "post", "text": text}, self.clock(), request=request)
+        """In the request's topic; the outbox waits for the topic if it is not open yet."""
+        await self._post_thread(repo, request.staff_thread_id, text, request)
 
-    async def _post_thread(self, repo: Repository, thread_id: int | None, text: str) -> None:
+    async def _post_thread(self, repo: Repository, thread_id: int | None, text: str, request: HandoverRequest | None = None) -> None:
+        """In a topic, or the general one (None)."""
         address = str(thread_id) if thread_id is not None else ""
-        await repo.outbox.enqueue(STAFF, address, {"kind": "post", "text": text}, self.clock())
+        await repo.outbox.enqueue(STAFF, address, {"kind": "post", "text": text}, self.clock(), request=request)
 
     async def _tell_person(
         self, repo: Repository, user: User, request: HandoverRequest, sentence: Callable[[Translator], str]
