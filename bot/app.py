@@ -25,6 +25,7 @@ from bot.storage.journal import SentJournal
 from handover.desk import Desk
 from handover.schedule import load_schedule
 from nlu.embedded import EmbeddedNLU
+from nlu.new_examples import serving
 from nlu.rasa_backend import RasaConnection, backend_over
 from nlu.safety_only import SafetyOnlyNLU
 from nlu.training import train
@@ -50,8 +51,8 @@ class App:
     _tasks: list[asyncio.Task] = field(default_factory=list, repr=False)
 
     async def reload(self) -> bool:
-        """Validate the edited FAQ and, when its examples changed, retrain (in a child process, waited for in a
-        thread, so that people are answered meanwhile); switch only if all went well, and say so to the team."""
+        """Validate the edited FAQ and serve it at once; when its examples changed, train the NLU again (in a child
+        process, waited for in a thread) meanwhile (nlu/new_examples.py), and go back if that fails. Say so to the team."""
         settings = self.settings
         try:
             faq, _warnings = await asyncio.to_thread(load_faq, settings.faq_dir, settings.nlu_data_dir)
@@ -61,13 +62,16 @@ class App:
             await self.tell_team(self.staff_t.gettext("FAQ edit refused: the previous FAQ keeps serving. Fix these lines:\n{problems}", problems=problems))
             return False
         previous, nlu = self.knowledge.pair
-        if not same_training(previous, faq):
+        examples = faq.examples()
+        added = sorted(set(examples) - set(previous.examples()))
+        self.knowledge.use(faq, serving(nlu, added, faq.crisis_lexicon))
+        if examples != previous.examples():
             try:
-                nlu = backend_over(await asyncio.to_thread(train_on, faq), self.rasa)
+                self.knowledge.use(faq, backend_over(await asyncio.to_thread(train_on, faq), self.rasa))
             except TrainingFailed as error:
+                self.knowledge.use(previous, nlu)
                 log.error("FAQ edit not applied, the previous FAQ keeps serving: %s", error)
                 return False
-        self.knowledge.use(faq, nlu)
         await asyncio.to_thread(keep_copy, settings)
         changed = entries_changed(previous, faq)
         log.info("FAQ updated (entries changed: %d).", changed)
@@ -167,11 +171,6 @@ def train_on(faq: Faq) -> EmbeddedNLU:
     nlu = EmbeddedNLU(train(faq.examples()), faq.crisis_lexicon)
     log.info("NLU trained on %d examples in %.1f s.", nlu.example_count, nlu.training_seconds)
     return nlu
-
-
-def same_training(old: Faq, new: Faq) -> bool:
-    """Whether the NLU trained on `old` serves `new` as it is: same examples, same crisis words (most edits are answers)."""
-    return old.examples() == new.examples() and old.crisis_lexicon == new.crisis_lexicon
 
 
 def entries_changed(old: Faq, new: Faq) -> int:

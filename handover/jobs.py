@@ -31,9 +31,9 @@ async def announce_permanence(desk: Desk, storage: Storage, schedule: Schedule, 
     t = desk.t
     async with storage.unit() as repo:
         if now - current.start <= ANNOUNCE_OPENING_WITHIN and await repo.handover.announce_once("opening", current.start):
-            await desk.post_queue(repo, t.gettext("The permanence is open until {end}. Conversations waiting:", end=f"{current.end:%H:%M}"))
+            await desk.post_queue(repo, t.gettext("The permanence is open until {end}. Conversations waiting:", end=current.end.strftime("%H:%M")))
         if current.end - now <= REMIND_BEFORE_END and await repo.handover.announce_once("closing", current.end):
-            await desk.post_queue(repo, t.gettext("The permanence ends at {end}. Still open:", end=f"{current.end:%H:%M}"))
+            await desk.post_queue(repo, t.gettext("The permanence ends at {end}. Still open:", end=current.end.strftime("%H:%M")))
     desk.wake()
 
 

@@ -1,6 +1,7 @@
 """The embedded NLU: runs in the bot's own process, needs no server and no network."""
 
 from collections.abc import Mapping, Sequence
+from copy import copy
 
 from bot.languages import SPOKEN
 from nlu.classifier import IntentClassifier
@@ -40,6 +41,12 @@ class EmbeddedNLU:
 
     async def parse(self, text: str, lang_hint: str | None = None) -> Parse:
         return self.parse_many([text], lang_hint)[0]
+
+    def with_lexicon(self, crisis_lexicon: Mapping[str, Mapping[str, Sequence[str]]]) -> "EmbeddedNLU":
+        """The same trained models with other crisis words: an edit of the lexicon applies without training."""
+        changed = copy(self)
+        changed.lexicon = CrisisLexicon(crisis_lexicon)
+        return changed
 
     def parse_many(self, texts: Sequence[str], lang_hint: str | None = None) -> list[Parse]:
         clipped = [t[:MAX_CHARACTERS] for t in texts]

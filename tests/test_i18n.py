@@ -4,6 +4,7 @@ import gettext
 import re
 
 import pytest
+from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.bidi import FSI, PDI, isolate_ltr
@@ -43,6 +44,18 @@ def test_catalogs_are_up_to_date_with_the_template():
     template = {m.id for m in read_po((LOCALES / "messages.pot").open("rb")) if m.id}
     for lang in ("fr", "es", "ar", "en"):
         assert {m.id for m in catalog(lang) if m.id} == template
+
+
+def test_the_template_holds_every_sentence_of_the_code():
+    """A sentence added in the code but never extracted would reach people in English."""
+    found = extract_from_dir(
+        str(REPOSITORY),
+        method_map=[("bot/**.py", "python"), ("handover/**.py", "python")],
+        keywords={"gettext": None, "ngettext": (1, 2)},
+    )
+    in_code = {message if isinstance(message, str) else message[0] for _file, _line, message, _comments, _context in found}
+    template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po((LOCALES / "messages.pot").open("rb")) if m.id}
+    assert in_code - template == set()
 
 
 def test_arabic_has_six_plural_forms_in_the_right_places():

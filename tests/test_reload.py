@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import shutil
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -102,6 +103,71 @@ async def test_an_answer_edit_is_served_without_training_again(app, monkeypatch)
     replace_prep_answer(app, NEW_ANSWER)
     assert await app.reload()
     assert (await ask(app)).startswith(NEW_ANSWER)
+
+
+@pytest.fixture
+def slow_training(monkeypatch):
+    """Training that waits until the test lets it finish: what is served meanwhile can be asked."""
+    from bot import app as app_module
+
+    go_on = threading.Event()
+    real = app_module.train
+
+    def waiting(examples):
+        go_on.wait(timeout=60)
+        return real(examples)
+
+    monkeypatch.setattr("bot.app.train", waiting)
+    yield go_on
+    go_on.set()
+
+
+async def reloading_until_served(app, training: threading.Event) -> asyncio.Task:
+    """The reload, started, once the edited FAQ serves (its training still waiting)."""
+    previous = app.knowledge.faq
+    task = asyncio.create_task(app.reload())
+    while app.knowledge.faq is previous:
+        assert not task.done(), "the edit was refused"
+        await asyncio.sleep(0.01)
+    return task
+
+
+async def parse(app, text: str):
+    return await app.knowledge.pair[1].parse(text)
+
+
+NEW_EXAMPLE = "zorblax quand on est sans papiers"
+
+
+async def test_a_new_example_is_recognised_word_for_word_while_the_nlu_trains(app, slow_training):
+    replace_in(app, "prep.yml", '- "la prep c quoi exactement"', f'- "la prep c quoi exactement"\n        - "{NEW_EXAMPLE}"')
+    task = await reloading_until_served(app, slow_training)
+    during = await parse(app, NEW_EXAMPLE.upper() + " ?")
+    slow_training.set()
+    assert await task
+    assert (during.intent, during.route) == ("prep.info", "answer")
+
+
+async def test_a_new_example_never_turns_a_crisis_into_an_answer(app, slow_training):
+    crisis = CRISES["fr"]
+    replace_in(app, "prep.yml", '- "la prep c quoi exactement"', f'- "la prep c quoi exactement"\n        - "{crisis}"')
+    task = await reloading_until_served(app, slow_training)
+    during = await parse(app, crisis)
+    slow_training.set()
+    await task
+    assert during.route == "handover" and during.intent.startswith("crisis.")
+
+
+async def test_a_new_crisis_phrase_applies_without_training_again(app, monkeypatch):
+    def no_training(_examples):
+        raise AssertionError("only crisis words changed: nothing to train")
+
+    monkeypatch.setattr("bot.app.train", no_training)
+    path = app.settings.nlu_data_dir / "crisis_lexicon.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('crisis.self_harm:\n  fr:\n', 'crisis.self_harm:\n  fr:\n    - zorblax total\n', 1), encoding="utf-8")
+    assert await app.reload()
+    assert (await parse(app, "ce soir c est zorblax total")).intent == "crisis.self_harm"
 
 
 async def test_the_team_is_told_how_many_entries_an_edit_changed_or_why_it_was_refused(app):

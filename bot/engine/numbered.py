@@ -38,8 +38,8 @@ def numbered(replies: list[Reply], user: User, t: Translator) -> list[Reply]:
             continue
         quick = tuple(replace(q, number=len(shown) + index) for index, q in enumerate(reply.quick_replies, start=1))
         shown += [q.payload for q in quick]
-        lines = "\n".join(f"{q.number}. {q.label}" for q in quick)
-        text = f"{reply.text}\n\n{t.gettext('Reply with a number:')}\n{lines}"
+        lines = [t.gettext("Reply with a number:"), *(f"{q.number}. {q.label}" for q in quick)]
+        text = reply.text + "\n\n" + "\n".join(lines)
         result.append(replace(reply, text=text, quick_replies=quick))
     state = {key: value for key, value in user.state.items() if key != CHOICES}
     user.state = {**state, CHOICES: shown} if shown else state
