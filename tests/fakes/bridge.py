@@ -12,6 +12,7 @@ import hmac
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -107,9 +108,16 @@ class FakeBridge:
 
     async def wait_replies(self, recipient: str, count: int, timeout: float = 30) -> list[Received]:
         """Until `count` replies in all have been taken for `recipient`."""
-        async with self._arrived:
-            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.replies_to(recipient)) >= count), timeout)
+        await self._until(lambda: len(self.replies_to(recipient)) >= count, timeout)
         return self.replies_to(recipient)
+
+    async def wait_received(self, count: int, timeout: float = 30) -> None:
+        """Until `count` replies in all have been taken."""
+        await self._until(lambda: len(self.received) >= count, timeout)
+
+    async def _until(self, done: Callable[[], bool], timeout: float) -> None:
+        async with self._arrived:
+            await asyncio.wait_for(self._arrived.wait_for(done), timeout)
 
     # --- The server --------------------------------------------------------------------------------
 
