@@ -12,7 +12,6 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -50,15 +49,14 @@ def body_of(message_id: str, recipient: str, reply: Reply) -> dict[str, Any]:
 class BridgeSender:
     """The outbox's way to a person on the bridge (PersonSender); the replies to their own messages go this way too."""
 
-    def __init__(self, url: str, secret: str, now: Callable[[], float] = time.time):
+    def __init__(self, url: str, secret: str):
         self.url = url
         self._secret = secret
-        self._now = now
         self._client = httpx.AsyncClient(timeout=TIMEOUT)
 
     async def send(self, address: str, reply: Reply) -> DeliveryResult:
         body = json.dumps(body_of(reply_id(SENDING.get()), address, reply), ensure_ascii=False).encode()
-        timestamp = str(int(self._now()))
+        timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: signature(self._secret, timestamp, body)}
         try:
             response = await self._client.post(self.url, content=body, headers=headers)
