@@ -134,8 +134,10 @@ async def test_a_body_over_the_limit_is_refused_with_413_before_its_signature_is
     assert await bot.stored() == 0
 
 
-async def test_the_longest_text_in_arabic_fits_the_body_limit(bot, bridge):
-    assert (await post(bot, bridge, text="ب" * MAX_TEXT)).json() == {"status": "accepted"}
+async def test_the_longest_text_fits_the_body_limit_even_in_arabic_written_as_json_escapes(bot, bridge):
+    call = bridge.signed(bridge.message(PERSON, "ب" * MAX_TEXT), at=CLOCK, escaped=True)
+    assert len(call.body) > 6 * MAX_TEXT
+    assert (await bridge.post(bot.client, call)).json() == {"status": "accepted"}
 
 
 @pytest.mark.parametrize(

@@ -82,9 +82,10 @@ class FakeBridge:
     def message(self, sender: str, text: str = "", kind: str = "text", message_id: str | None = None) -> dict[str, Any]:
         return {"id": message_id or uuid.uuid4().hex, "sender": sender, "text": text, "kind": kind, "timestamp": int(time.time())}
 
-    def signed(self, payload: dict[str, Any], at: float | None = None, secret: str | None = None) -> Signed:
-        """The call as a bridge makes it, at `at` (Unix seconds; now by default), signed with `secret` (the shared one by default)."""
-        body = json.dumps(payload, ensure_ascii=False).encode()
+    def signed(self, payload: dict[str, Any], at: float | None = None, secret: str | None = None, escaped: bool = False) -> Signed:
+        """The call as a bridge makes it, at `at` (Unix seconds; now by default), signed with `secret` (the shared one by default);
+        `escaped`: every letter outside ASCII written as a JSON escape (\\u0628), as some JSON libraries do."""
+        body = json.dumps(payload, ensure_ascii=escaped).encode()
         timestamp = str(int(time.time() if at is None else at))
         return Signed(body, {"Content-Type": "application/json", "X-Bridge-Timestamp": timestamp, "X-Bridge-Signature": sign(secret or self.secret, timestamp, body)})
 
