@@ -26,6 +26,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///outreach-bot.sqlite3"
 DEFAULT_TEMPLATE_LANGUAGES = "fr:fr,es:es,ar:ar,en:en_US"
 WHATSAPP_REQUIRED = ("whatsapp_verify_token", "whatsapp_app_secret", "whatsapp_access_token", "whatsapp_phone_number_id", "whatsapp_template_name")
 """Without any one of these the WhatsApp channel cannot work: all are set, or none."""
+BRIDGE_SECRET_LENGTH = 32
 
 
 def _user_cache_dir() -> Path:
@@ -85,6 +86,10 @@ class Settings(BaseSettings):
     """The approved template that tells a person an answer waits for them (WhatsApp's 24-hour window)."""
     whatsapp_template_languages: Annotated[dict[str, str], NoDecode] = Field(default=DEFAULT_TEMPLATE_LANGUAGES, validate_default=True)
     """WHATSAPP_TEMPLATE_LANGUAGES=fr:fr,es:es,ar:ar,en:en_US — the template's language code for each language of the bot."""
+    bridge_secret: SecretStr | None = None
+    """Shared with a bridge (docs/bridge.md): it signs every call, both ways."""
+    bridge_send_url: AnyHttpUrl | None = None
+    """Where the bot posts its replies for the bridge to deliver."""
 
     @property
     def sent_journal_path(self) -> Path | None:
@@ -116,6 +121,10 @@ class Settings(BaseSettings):
     @property
     def whatsapp_enabled(self) -> bool:
         return self.whatsapp_phone_number_id is not None
+
+    @property
+    def bridge_enabled(self) -> bool:
+        return self.bridge_secret is not None and self.bridge_send_url is not None
 
     @field_validator("database_url")
     @classmethod
@@ -150,10 +159,10 @@ class Settings(BaseSettings):
             raise ValueError("must be 16 to 256 characters among letters, digits, _ and -")
         return value
 
-    @field_validator(*WHATSAPP_REQUIRED, mode="before")
+    @field_validator(*WHATSAPP_REQUIRED, "bridge_secret", "bridge_send_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        """`WHATSAPP_ACCESS_TOKEN=` in a compose file means "not set", not an empty token."""
+        """`WHATSAPP_ACCESS_TOKEN=` or `BRIDGE_SEND_URL=` in a compose file means "not set", not an empty value."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("whatsapp_phone_number_id")
@@ -200,6 +209,25 @@ class Settings(BaseSettings):
         if missing and len(missing) < len(WHATSAPP_REQUIRED):
             names = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
             raise ValueError(f"The WhatsApp settings are incomplete: set {names} too, or none of the WhatsApp settings")
+        return self
+
+    @field_validator("bridge_secret")
+    @classmethod
+    def _bridge_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Whoever holds it can write to the bot in anyone's name and read nothing back: too short, it can be guessed."""
+        if value is not None and len(value.get_secret_value()) < BRIDGE_SECRET_LENGTH:
+            raise ValueError(
+                f"must be at least {BRIDGE_SECRET_LENGTH} characters, since anyone who guesses it can write to the bot in a person's name "
+                "(make one with: openssl rand -hex 32)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _bridge_complete(self) -> "Settings":
+        """The bridge needs both: the secret to check what comes in, the address to send the replies to."""
+        if (self.bridge_secret is None) != (self.bridge_send_url is None):
+            missing = "BRIDGE_SEND_URL" if self.bridge_send_url is None else "BRIDGE_SECRET"
+            raise ValueError(f"The bridge settings are incomplete: set {missing} too, or neither BRIDGE_SECRET nor BRIDGE_SEND_URL")
         return self
 
     @field_validator("faq_dir", "nlu_data_dir", "locales_dir")

@@ -21,6 +21,7 @@ from bot.i18n import Catalogs
 from bot.messages import InboundMessage, Reply
 from bot.settings import REPOSITORY
 from bot.storage import Storage, connect, upgrade
+from fakes.bridge import FakeBridge
 from fakes.graph_api import FakeGraphApi
 from fakes.telegram_api import FakeBotApi
 from handover.schedule import Schedule, load_schedule
@@ -86,6 +87,13 @@ async def graph_api() -> AsyncIterator[FakeGraphApi]:
     """Meta's WhatsApp Cloud API on 127.0.0.1 (tests/fakes/graph_api.py)."""
     async with FakeGraphApi() as api:
         yield api
+
+
+@pytest.fixture
+async def bridge() -> AsyncIterator[FakeBridge]:
+    """A bridge on 127.0.0.1 that takes the bot's signed replies (tests/fakes/bridge.py)."""
+    async with FakeBridge() as fake:
+        yield fake
 
 
 @pytest.fixture

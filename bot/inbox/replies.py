@@ -10,7 +10,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.messages import Delivered, DeliveryResult, OutsideWindow, PersonSender, RetryLater, StoredReply, Undeliverable
+from bot.engine import Engine
+from bot.messages import Delivered, DeliveryResult, InboundMessage, OutsideWindow, PersonSender, RetryLater, StoredReply, Undeliverable
 from bot.storage import Repository, Storage
 from bot.storage.database import error_name
 from bot.storage.journal import sending
@@ -21,6 +22,12 @@ REPLY_LEASE = timedelta(seconds=60)
 """How long the replies stay reserved for the process that handled the message. Longer than
 sending them can take (Telegram's rate limit queues them in a burst); if that process dies, the
 outbox sends them once it has run out (on SQLite at once, at the next start)."""
+
+
+async def answer_stored(engine: Engine, sender: PersonSender, message: InboundMessage) -> None:
+    """A message from the inbox through the engine (its replies stored with the row marked done), then its replies sent."""
+    stored = await engine.handle_stored(message, REPLY_LEASE)
+    await deliver_stored(engine.storage, sender, message.address, stored, engine.clock)
 
 
 async def deliver_stored(storage: Storage, sender: PersonSender, address: str, stored: list[StoredReply], clock: Callable[[], datetime]) -> None:

@@ -27,7 +27,7 @@ from bot.channels.whatsapp.render import MAX_TEXT
 from bot.engine import Engine
 from bot.errors import Unreadable
 from bot.inbox.keys import sender_key
-from bot.inbox.replies import REPLY_LEASE, deliver_stored
+from bot.inbox.replies import answer_stored
 from bot.messages import DeliveryResult, InboundMessage, MessageKind, Reply
 from bot.settings import Settings
 from bot.storage.inbox_queries import Claimed
@@ -229,9 +229,7 @@ class WhatsAppChannel(Channel):
 
     async def handle(self, item: Claimed) -> bool:
         """The stored message through the engine, its replies stored with the row marked done, then sent."""
-        message = _stored_message(item)
-        stored = await self.engine.handle_stored(message, REPLY_LEASE)
-        await deliver_stored(self.engine.storage, self.sender, message.address, stored, self.engine.clock)
+        await answer_stored(self.engine, self.sender, _stored_message(item))
         return True
 
     def apology_to(self, payload: dict[str, Any]) -> str | None:
