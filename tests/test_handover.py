@@ -16,7 +16,7 @@ from bot.engine.knowledge import Knowledge
 from bot.faq.model import Faq
 from bot.i18n import Catalogs
 from bot.messages import Delivered, InboundMessage, OutsideWindow, Reply, RetryLater, Undeliverable
-from bot.outbox.worker import Outbox
+from bot.outbox.worker import FIRST_BACKOFF, Outbox, backoff
 from bot.storage import Storage, connect, upgrade
 from bot.storage.models import HandoverMessage, HandoverRequest, OutboxMessage, User
 from conftest import NOW
@@ -357,10 +357,20 @@ async def test_if_the_person_blocked_the_bot_the_topic_says_so(engine, outbox, r
 
 async def test_a_busy_platform_is_retried_until_delivered(engine, outbox, room, desk, person, storage):
     thread = await ask_for_a_person(engine, outbox, room)
-    person.results = [RetryLater(0)]
+    person.results = [RetryLater(0), RetryLater(0)]
     await staff_says(desk, "Vous êtes là ?", thread)
     await deliver(outbox)
+    outbox.clock = lambda: NOW + timedelta(seconds=FIRST_BACKOFF)
+    await deliver(outbox)
+    assert person.sent == []
+    outbox.clock = lambda: NOW + timedelta(seconds=3 * FIRST_BACKOFF)
+    await deliver(outbox)
     assert [r.text for _, r in person.sent] == ["Vous êtes là ?"]
+
+
+def test_each_try_waits_twice_as_long_as_the_last_or_what_the_platform_asked():
+    assert [backoff(attempts, 0) for attempts in range(4)] == [FIRST_BACKOFF, 2 * FIRST_BACKOFF, 4 * FIRST_BACKOFF, 8 * FIRST_BACKOFF]
+    assert backoff(0, 120) == 120
 
 
 async def test_a_closed_whatsapp_window_holds_the_reply_until_the_person_writes(engine, outbox, room, desk, person, storage):

@@ -20,6 +20,15 @@ from bot.storage.models import ERASE_WHEN_DONE, OutboxMessage, OutboxStatus
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+FIRST_BACKOFF = 5.0
+"""Seconds before the second try of a message the platform could not take; each later try waits
+twice as long (or what the platform asked, if longer): the eight tries span some eleven minutes,
+so a platform or a bridge away for minutes loses nothing, and one that is back is not hammered."""
+
+
+def backoff(attempts: int, asked: float) -> float:
+    """The wait before the next try, after `attempts` failed ones."""
+    return max(asked, FIRST_BACKOFF * 2**attempts)
 LEASE = timedelta(seconds=60)
 BATCH = 20
 TOPIC_NOT_OPEN_YET = 2.0
@@ -110,7 +119,7 @@ class Outbox:
             case Delivered(message_id=message_id):
                 await self._sent(row, message_id)
             case RetryLater(seconds=seconds) if row.attempts + 1 < MAX_ATTEMPTS:
-                await self._finish(row, OutboxStatus.QUEUED, retry_in=seconds)
+                await self._finish(row, OutboxStatus.QUEUED, retry_in=backoff(row.attempts, seconds))
             case RetryLater():
                 await self._give_up(row, "retries")
             case OutsideWindow():
@@ -161,7 +170,7 @@ class Outbox:
         except Exception as error:
             log.warning("Posting to the staff group failed with %s; will retry.", type(error).__name__)
             if row.attempts + 1 < MAX_ATTEMPTS:
-                await self._finish(row, OutboxStatus.QUEUED, retry_in=30)
+                await self._finish(row, OutboxStatus.QUEUED, retry_in=backoff(row.attempts, 30))
             else:
                 await self._finish(row, OutboxStatus.FAILED, error="staff_room")
             return
