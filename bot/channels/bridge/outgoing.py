@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 RETRY_BUSY = 30.0
-"""Seconds before the next try when the bridge is away and does not say how long: the outbox's
-eight tries then span some four minutes before the staff are told."""
+"""Seconds before the next try when the bridge is away and does not say how long; the outbox waits
+longer after each try (bot/outbox/worker.py, backoff): its eight tries span some eleven minutes."""
 GONE = 410
 
 
