@@ -183,14 +183,21 @@ async def test_the_desk_actions_say_what_they_did_for_any_front_end(engine, outb
     assert await desk.note(conversation + 1, "Sam", "?") == Outcome.NOT_FOUND
 
 
-async def test_an_action_repeated_with_its_key_is_done_once(engine, outbox, room, desk, person):
+SENDING = {"reply": ("reply", "Bonjour !"), "snippet": ("send_snippet", "looking-into-it")}
+"""The desk's actions that send the person something, and what each is given."""
+
+
+@pytest.mark.parametrize("action", SENDING)
+async def test_an_action_repeated_with_its_key_is_done_once(engine, outbox, room, desk, person, faq, action):
+    method, argument = SENDING[action]
     conversation = await desk.conversation_in_thread(await ask_for_a_person(engine, outbox, room))
     assert conversation is not None
-    first = await desk.reply(conversation, "Sam", "Bonjour !", key="web-42")
-    again = await desk.reply(conversation, "Sam", "Bonjour !", key="web-42")
+    first = await getattr(desk, method)(conversation, "Sam", argument, key="web-42")
+    again = await getattr(desk, method)(conversation, "Sam", argument, key="web-42")
     await deliver(outbox)
+    expected = faq.text(faq.snippets[argument].text, "fr") if action == "snippet" else argument
     assert (first, again) == (Outcome.DONE, Outcome.REPEATED)
-    assert [reply.text for _, reply in person.sent] == ["Bonjour !"]
+    assert [reply.text for _, reply in person.sent] == [expected]
 
 
 async def test_release_puts_the_conversation_back_in_its_place_and_tells_the_person_without_a_name(engine, outbox, room, desk, person, storage, catalogs):
@@ -254,16 +261,6 @@ async def test_a_released_conversation_keeps_its_place_ahead_of_those_who_came_l
     assert await queue_order(engine, outbox, room, desk) == [("es", "waiting"), ("fr", "active"), ("ar", "waiting")]
 
 
-async def test_a_released_person_is_told_in_their_language_without_a_staff_name(engine, outbox, room, desk, person, catalogs):
-    threads = await three_waiting(engine, outbox, room)
-    await staff_says(desk, "/claim", threads["es"], who=SAM)
-    await staff_says(desk, "/release", threads["es"], who=SAM)
-    await deliver(outbox)
-    told = [reply for address, reply in person.sent if address == "es"][-1]
-    assert told.text == catalogs.translator("es").gettext("Your conversation is back with the team: someone will answer you here.")
-    assert told.lang == "es" and "Sam" not in told.text
-
-
 async def test_a_transfer_keeps_the_conversation_active_under_the_colleague_without_reordering_the_queue(engine, outbox, room, desk, storage):
     threads = await three_waiting(engine, outbox, room)
     await staff_says(desk, "/claim", threads["fr"], who=SAM)
@@ -273,14 +270,23 @@ async def test_a_transfer_keeps_the_conversation_active_under_the_colleague_with
         assert (await repo.handover.in_thread(threads["fr"])).staff_alias == "Lou"
 
 
-async def test_a_transferred_person_is_told_in_their_language_without_a_staff_name(engine, outbox, room, desk, person, catalogs):
+TOLD = {
+    "release": ("es", "/release", "Your conversation is back with the team: someone will answer you here."),
+    "transfer": ("ar", "/transfer lou", "Another member of the team is taking over your conversation. You can write here."),
+}
+"""What the person is told when a conversation leaves a staff member's hands: the team, never a name."""
+
+
+@pytest.mark.parametrize("action", TOLD)
+async def test_a_released_or_transferred_person_is_told_in_their_language_never_with_a_staff_name(engine, outbox, room, desk, person, catalogs, action):
+    lang, command, sentence = TOLD[action]
     threads = await three_waiting(engine, outbox, room)
-    await staff_says(desk, "/claim", threads["ar"], who=SAM)
-    await staff_says(desk, "/transfer lou", threads["ar"], who=SAM)
+    await staff_says(desk, "/claim", threads[lang], who=SAM)
+    await staff_says(desk, command, threads[lang], who=SAM)
     await deliver(outbox)
-    told = [reply for address, reply in person.sent if address == "ar"][-1]
-    assert told.text == catalogs.translator("ar").gettext("Another member of the team is taking over your conversation. You can write here.")
-    assert told.lang == "ar" and "Lou" not in told.text and "Sam" not in told.text
+    told = [reply for address, reply in person.sent if address == lang][-1]
+    assert (told.text, told.lang) == (catalogs.translator(lang).gettext(sentence), lang)
+    assert "Lou" not in told.text and "Sam" not in told.text
 
 
 async def test_close_tells_the_person_who_can_come_back(engine, outbox, room, desk, person, storage):
@@ -428,16 +434,6 @@ async def test_snippet_without_a_name_lists_the_names(engine, outbox, room, desk
     names = ", ".join(sorted(faq.snippets))
     assert room.texts(thread)[-1] == desk.t.gettext("Snippets you can send with /snippet NAME: {names}", names=names)
     assert person.sent == []
-
-
-async def test_a_snippet_repeated_with_its_key_is_sent_once(engine, outbox, room, desk, person, faq):
-    conversation = await desk.conversation_in_thread(await ask_for_a_person(engine, outbox, room))
-    assert conversation is not None
-    first = await desk.send_snippet(conversation, "Sam", "looking-into-it", key="telegram-77")
-    again = await desk.send_snippet(conversation, "Sam", "looking-into-it", key="telegram-77")
-    await deliver(outbox)
-    assert (first, again) == (Outcome.DONE, Outcome.REPEATED)
-    assert [reply.text for _, reply in person.sent] == [faq.text(faq.snippets["looking-into-it"].text, "fr")]
 
 
 async def test_a_snippet_to_a_closed_conversation_sends_nothing(engine, outbox, room, desk, person):
