@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.engine import Engine
 from bot.engine.knowledge import Knowledge
 from bot.errors import ContentInvalid, DatabaseUnreachable, Problem, SettingsError, TrainingFailed
+from bot.faq.emergency import emergency_faq
 from bot.faq.last_good import keep, kept
 from bot.faq.loader import load_faq
 from bot.faq.model import Faq
@@ -25,6 +26,7 @@ from handover.desk import Desk
 from handover.schedule import load_schedule
 from nlu.embedded import EmbeddedNLU
 from nlu.rasa_backend import RasaConnection, backend_over
+from nlu.safety_only import SafetyOnlyNLU
 from nlu.training import train
 
 log = logging.getLogger(__name__)
@@ -123,11 +125,12 @@ def load_knowledge(settings: Settings) -> tuple[Faq, EmbeddedNLU]:
     return faq, nlu
 
 
-def load_knowledge_or_last_good(settings: Settings) -> tuple[tuple[Faq, EmbeddedNLU], ContentInvalid | None]:
+def load_knowledge_or_last_good(settings: Settings) -> tuple[tuple[Faq, EmbeddedNLU | SafetyOnlyNLU], ContentInvalid | None]:
     """The edited FAQ; when it is broken, the last one that passed validation, or else the one the package ships.
 
     Never no bot: a volunteer's mistake followed by a restart leaves people answered (crisis
-    replies included) on the FAQ as it last was, and the refusal is returned to be told.
+    replies included) on the FAQ as it last was, and the refusal is returned to be told. When none
+    can be read, the bot runs in safety-only mode (nlu/safety_only.py) until the files are fixed.
     """
     folders = settings.content_folders
     try:
@@ -143,7 +146,11 @@ def load_knowledge_or_last_good(settings: Settings) -> tuple[tuple[Faq, Embedded
                 continue
             log.error("The FAQ files have errors: the bot starts on %s. Fix these lines (outreach-bot faq lint):\n%s", what, _listed(error.problems))
             return (faq, train_on(faq)), error
-        raise
+        log.critical(
+            "No FAQ can be read: the bot runs in safety-only mode (every message gets the emergency number and goes to the team). "
+            "Fix these lines (outreach-bot faq lint):\n%s", _listed(error.problems),
+        )
+        return (emergency_faq(), SafetyOnlyNLU()), error
     keep_copy(settings)
     return knowledge, None
 
@@ -204,7 +211,7 @@ async def start(settings: Settings, knowledge: tuple[Faq, EmbeddedNLU] | None = 
     else:
         async with storage.unit() as repo:
             key = await repo.secret(PSEUDONYM_SECRET)
-    shared = Knowledge(faq, backend_over(nlu, rasa))
+    shared = Knowledge(faq, backend_over(nlu, rasa) if isinstance(nlu, EmbeddedNLU) else nlu)
     catalogs = Catalogs(settings.locales_dir)
     clock = partial(datetime.now, UTC)
     wakeup = asyncio.Event()
@@ -212,8 +219,10 @@ async def start(settings: Settings, knowledge: tuple[Faq, EmbeddedNLU] | None = 
     engine = Engine(storage, shared, catalogs, key, settings.retention_days, clock, load_schedule(settings.schedule_file), desk)
     app = App(settings, storage, shared, engine, desk, wakeup, rasa)
     if refused is not None:
-        await app.tell_team(app.staff_t.gettext(
-            "The FAQ files have errors: the bot started on the last FAQ that passed validation. Fix these lines:\n{problems}",
-            problems=_listed(refused.problems),
-        ))
+        problems = _listed(refused.problems)
+        await app.tell_team(
+            app.staff_t.gettext("No FAQ can be read: the bot only gives the emergency number and passes every message to the team. Fix these lines:\n{problems}", problems=problems)
+            if isinstance(nlu, SafetyOnlyNLU)
+            else app.staff_t.gettext("The FAQ files have errors: the bot started on the last FAQ that passed validation. Fix these lines:\n{problems}", problems=problems)
+        )
     return app

@@ -29,6 +29,9 @@ class InboundMessage:
     message delivered twice is handled once, even by two bot processes."""
     inbox_id: int | None = None
     """The inbox row it came from (bot/inbox/): marked handled in the transaction that handles it."""
+    numbered: bool = False
+    """The channel has no buttons (a WhatsApp bridge): the replies list their choices with numbers,
+    and a bare number the person writes picks from the last list they were sent (bot/engine/numbered.py)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class QuickReply:
     label: str
     payload: str
     """At most 64 bytes (Telegram's callback data limit)."""
+    number: int | None = None
+    """What the person writes to choose it, on a channel without buttons; None where buttons are pressed."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +100,11 @@ def reply_to_body(reply: Reply) -> dict:
     return {
         "text": reply.text,
         "lang": reply.lang,
-        "quick_replies": [[q.label, q.payload] for q in reply.quick_replies],
+        "quick_replies": [[q.label, q.payload, q.number] for q in reply.quick_replies],
         "discreet": reply.discreet,
     }
 
 
 def reply_from_body(body: dict) -> Reply:
-    quick = tuple(QuickReply(label, payload) for label, payload in body.get("quick_replies", []))
+    quick = tuple(QuickReply(label, payload, *number) for label, payload, *number in body.get("quick_replies", []))
     return Reply(body["text"], body["lang"], quick, bool(body.get("discreet")))

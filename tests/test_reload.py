@@ -160,6 +160,46 @@ async def staff_posts(app) -> list[str]:
         return [row.body["text"] for row in rows]
 
 
+@pytest.fixture
+async def unreadable_everywhere(tmp_path, monkeypatch):
+    """A first start on a checkout whose own FAQ is broken: no last good copy, and the packaged FAQ is that same folder."""
+    shutil.copytree(REPOSITORY / "faq", tmp_path / "faq")
+    shutil.copytree(REPOSITORY / "nlu" / "data", tmp_path / "nlu" / "data")
+    (tmp_path / "faq" / "prep.yml").write_text("entries: [unclosed\n", encoding="utf-8")
+    monkeypatch.setattr("bot.app.CONTENT", tmp_path)
+    monkeypatch.setattr("bot.app.REPOSITORY", tmp_path)
+    settings = load_settings(faq_dir=tmp_path / "faq", nlu_data_dir=tmp_path / "nlu" / "data", database_url=f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    running = await start(settings)
+    yield running
+    await running.close()
+
+
+async def test_with_no_faq_readable_anywhere_a_crisis_still_gets_the_emergency_number_in_every_language(unreadable_everywhere):
+    for lang, text in CRISES.items():
+        replies = await unreadable_everywhere.engine.handle(InboundMessage("terminal", f"crisis-{lang}", f"crisis-{lang}", text=text))
+        assert "112" in replies[0].text and replies[0].lang == lang, (lang, replies[0].text)
+
+
+async def test_with_no_faq_readable_anywhere_every_message_goes_to_the_team(unreadable_everywhere):
+    replies = await unreadable_everywhere.engine.handle(InboundMessage("terminal", "p", "p", text="où je peux faire un test hiv gratuit ?"))
+    assert "112" in replies[0].text
+    async with unreadable_everywhere.storage.unit() as repo:
+        assert [request.reason for request in await repo.handover.open_all()] == ["crisis.unread"]
+
+
+async def test_with_no_faq_readable_anywhere_the_team_is_told_once(unreadable_everywhere):
+    t = unreadable_everywhere.engine.catalogs.translator("fr")
+    notice = t.gettext("No FAQ can be read: the bot only gives the emergency number and passes every message to the team. Fix these lines:\n{problems}", problems="")
+    [told] = [post for post in await staff_posts(unreadable_everywhere) if post.startswith(notice)]
+    assert told.removeprefix(notice).startswith("prep.yml:1")
+
+
+async def test_once_the_files_are_fixed_a_reload_ends_the_safety_only_mode(unreadable_everywhere):
+    shutil.copy(REPOSITORY / "faq" / "prep.yml", unreadable_everywhere.settings.faq_dir / "prep.yml")
+    assert await unreadable_everywhere.reload()
+    assert (await ask(unreadable_everywhere)).startswith("Voici l'essentiel")
+
+
 NEW_SNIPPET = """
   - name: thanks-for-waiting
     text:

@@ -11,6 +11,8 @@ MISTAKES = {
     "a key without the space after its colon": ("entries:\n  - id: x\n    title:foo\n    answer: bar\n", 3, "missing its ':'"),
     "a quote never closed": ('entries:\n  - id: x\n    title: "foo\n    answer: bar\n    related: []\n', 3, "never closed"),
     "a text going on without quotes": ("entries:\n  - id: x\n    answer: voici\n    la suite\n    related: []\n", 4, "without quotes"),
+    "a bracket never closed": ("entries:\n  - id: x\n    related: [prep.info\n    answer: bar\n", 3, "never closed"),
+    "a bracket never closed at the end": ("entries: [x\n\n", 1, "never closed"),
     "a tab": ("entries:\n  - id: x\n\ttitle: foo\n", 3, "never with tabs"),
 }
 

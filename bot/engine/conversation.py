@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.engine import answers, crisis, language_choice, menus, payloads, privacy, routing
+from bot.engine import answers, crisis, language_choice, menus, numbered, payloads, privacy, routing
 from bot.engine.fallback import empty, unsupported
 from bot.engine.knowledge import Knowledge
 from bot.engine.payloads import Action, Payload
@@ -100,6 +100,7 @@ class Engine:
             return []
         if arrival.has_held and await repo.outbox.release_held(user, now) and self.desk is not None:
             self.desk.wake()
+        message = numbered.picked(message, user)
         turn = Turn(
             repo, user, arrival.is_new, message, now, faq, nlu, self.catalogs.translator(user.language),
             catalogs=self.catalogs, schedule=self.schedule, desk=self.desk, retention_days=self.retention_days,
@@ -108,7 +109,7 @@ class Engine:
             turn.open_request = await repo.handover.get(arrival.open_request_id)
         await self._dispatch(turn)
         await repo.stats.record(now, message.channel, turn.lang, turn.intent, turn.route)
-        return turn.replies
+        return numbered.numbered(turn.replies, user, turn.t) if message.numbered else turn.replies
 
     async def _dispatch(self, turn: Turn) -> None:
         message = turn.message

@@ -71,9 +71,9 @@ def load(path: Path) -> Any:
         raise YamlError(Problem(path, 1, f"YAML error: {error}")) from error
 
 
-_STARTED_EARLIER = ("could not find expected ':'", "found unexpected end of stream")
-"""Problems the parser notices only lines after their cause (a key without its colon, a quote never
-closed): the line where what it was reading started is the one to fix."""
+_STARTED_EARLIER = ("could not find expected ':'", "found unexpected end of stream", "expected ',' or ']'", "expected ',' or '}'")
+"""Problems the parser notices only lines after their cause (a key without its colon, a quote or a
+bracket never closed): the line where what it was reading started is the one to fix."""
 
 _ADVICE = {
     "mapping values are not allowed here": "this line is indented more than the line above it, or its text holds ': '; "
@@ -82,13 +82,15 @@ _ADVICE = {
     "could not find expected ':'": "a key is missing its ':' (write key: value, with a space after the colon), "
     "or a text goes on to the next line without quotes",
     "found unexpected end of stream": "a quote opened on this line is never closed",
+    "expected ',' or ']'": "a [ opened on this line is never closed (a text that starts with [ needs quotes)",
+    "expected ',' or '}'": "a { opened on this line is never closed (a text that starts with { needs quotes)",
     "cannot start any token": "indent with spaces, never with tabs",
 }
 
 
 def _line(error: yaml.MarkedYAMLError) -> int:
     mark = error.problem_mark or error.context_mark
-    if error.context_mark is not None and error.problem in _STARTED_EARLIER:
+    if error.context_mark is not None and any(started in (error.problem or "") for started in _STARTED_EARLIER):
         mark = error.context_mark
     return mark.line + 1 if mark else 1
 
