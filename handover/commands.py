@@ -1,7 +1,7 @@
 """What staff type in the staff group, turned into the desk's actions (handover/desk.py).
 
 In a conversation's topic: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID,
-/block REASON, and any other text is a reply to the person — unless it is meant for the team: it
+/snippet NAME, /block REASON, and any other text is a reply to the person — unless it is meant for the team: it
 starts with "!", or it replies to a colleague's message; then it is kept as a note, never sent.
 In the group's general topic: /queue. Anywhere in the group: /id, the ids the settings need.
 Only accounts on the allow-list (STAFF_IDS) are heard; anything else is ignored, whatever it
@@ -67,13 +67,15 @@ class StaffCommands:
                 await self.desk.note(conversation, alias, argument, key)
             case "/faq":
                 await self.desk.send_faq(conversation, alias, argument, key)
+            case "/snippet":
+                await self.desk.send_snippet(conversation, alias, argument, key)
             case "/block":
                 await self.desk.block(conversation, alias, argument, key)
             case "":
                 await self._write(conversation, alias, message, key)
             case _:
                 help_text = self.desk.t.gettext(
-                    "Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /block REASON. "
+                    "Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /snippet NAME, /block REASON. "
                     "A message that starts with ! or replies to a colleague's message stays with the team; anything else you write is sent to the person."
                 )
                 await self.desk.say_in_thread(message.thread_id, help_text)

@@ -9,7 +9,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import StrEnum
 
-from bot.faq.model import Faq
+from bot.faq.checker import closest
+from bot.faq.model import Faq, written_in
 from bot.i18n import Catalogs, Translator
 from bot.languages import DEFAULT
 from bot.messages import Reply, reply_to_body
@@ -32,6 +33,8 @@ class Outcome(StrEnum):
     CLOSED = "closed"
     """Closed already: nothing was sent."""
     UNKNOWN_FAQ = "unknown faq"
+    UNKNOWN_SNIPPET = "unknown snippet"
+    """No snippet of that name (or none named): the topic lists the names, nothing was sent."""
     NOT_FOUND = "not found"
     """No such conversation, or the person erased themselves."""
     REPEATED = "repeated"
@@ -40,7 +43,7 @@ class Outcome(StrEnum):
 
 class Desk:
     """Between a person's conversation and the staff: the engine tells it what happens on the person's side,
-    and staff act through its public actions (take, reply, release, transfer, close, note, send_faq, block, show_queue),
+    and staff act through its public actions (take, reply, release, transfer, close, note, send_faq, send_snippet, block, show_queue),
     each one transaction that also queues what it sends (bot/outbox/worker.py delivers)."""
 
     def __init__(
@@ -131,15 +134,9 @@ class Desk:
         """`text` to the person in the organisation's voice (never `alias`); a waiting conversation is taken first."""
 
         async def reply(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
-            if request.status == HandoverStatus.CLOSED:
-                return await self._closed(repo, request)
-            if request.status == HandoverStatus.WAITING and await repo.handover.claim(request, alias, self.clock()):
-                await self._post(repo, request, self.t.gettext("{alias} takes this conversation.", alias=alias))
             lang = user.language or DEFAULT
             sent = self.catalogs.translator(lang).gettext("Correction: {text}", text=text) if edited else text
-            await repo.handover.add_message(request, "staff", sent, self.clock(), staff_alias=alias)
-            await self._send_person(repo, user, request, Reply(sent, lang, discreet=True))
-            return Outcome.DONE
+            return await self._as_staff(repo, request, user, alias, Reply(sent, lang, discreet=True))
 
         return await self._act(conversation, key, reply)
 
@@ -207,6 +204,27 @@ class Desk:
 
         return await self._act(conversation, key, send_faq)
 
+    async def send_snippet(self, conversation: int, alias: str, name: str, key: str | None = None) -> Outcome:
+        """A saved reply (faq/snippets.yml), in the person's language, as if `alias` wrote it: a waiting conversation is taken first.
+
+        An unknown name, or none, sends nothing: the topic lists the names, with the one a typo meant.
+        """
+        wanted = name.strip().lower()
+
+        async def send_snippet(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
+            faq = self.faq()
+            snippet = faq.snippets.get(wanted)
+            if snippet is None:
+                await self._post(repo, request, self._snippet_names(wanted, list(faq.snippets)))
+                return Outcome.UNKNOWN_SNIPPET
+            lang = written_in(snippet.text, user.language or DEFAULT)
+            outcome = await self._as_staff(repo, request, user, alias, Reply(faq.text(snippet.text, lang), lang, discreet=True))
+            if outcome == Outcome.DONE:
+                await self._post(repo, request, self.t.gettext("Snippet {name} sent ({lang}).", name=snippet.name, lang=lang))
+            return outcome
+
+        return await self._act(conversation, key, send_snippet)
+
     async def block(self, conversation: int, alias: str, reason: str, key: str | None = None) -> Outcome:
         """The bot stops answering the person; the conversation is closed."""
 
@@ -250,9 +268,31 @@ class Desk:
         self.wake()
         return outcome
 
+    async def _as_staff(self, repo: Repository, request: HandoverRequest, user: User, alias: str, reply: Reply) -> Outcome:
+        """What staff write reaches the person in the organisation's voice and stays in the conversation, under `alias` for the team."""
+        if request.status == HandoverStatus.CLOSED:
+            return await self._closed(repo, request)
+        if request.status == HandoverStatus.WAITING and await repo.handover.claim(request, alias, self.clock()):
+            await self._post(repo, request, self.t.gettext("{alias} takes this conversation.", alias=alias))
+        await repo.handover.add_message(request, "staff", reply.text, self.clock(), staff_alias=alias)
+        await self._send_person(repo, user, request, reply)
+        return Outcome.DONE
+
     async def _closed(self, repo: Repository, request: HandoverRequest) -> Outcome:
         await self._post(repo, request, self.t.gettext("This conversation is closed: nothing was sent."))
         return Outcome.CLOSED
+
+    def _snippet_names(self, name: str, known: list[str]) -> str:
+        t = self.t
+        if not known:
+            return t.gettext("No snippets yet: the team writes them in snippets.yml, beside the FAQ.")
+        listed = t.gettext("Snippets you can send with /snippet NAME: {names}", names=", ".join(sorted(known)))
+        if not name:
+            return listed
+        close = closest(name, known)
+        unknown = t.gettext("Unknown snippet '{name}'.", name=name)
+        suggestion = [t.gettext("Did you mean {name}?", name=close)] if close else []
+        return " ".join([unknown, *suggestion, listed])
 
     # --- Notices -----------------------------------------------------------------------------------------
 

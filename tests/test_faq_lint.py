@@ -207,3 +207,63 @@ def test_a_follow_up_of_an_unknown_kind_is_an_error(content, capsys):
     code, lines = lint(capsys)
     assert code == 1
     assert any("zz_test.yml" in line and "unknown kind 'when'" in line for line in errors(lines))
+
+
+SNIPPETS = """\
+snippets:
+  - name: prep-cost
+    text:
+      fr: "Questions : {exaequo_prep_phone}."
+      es: "Preguntas: {exaequo_prep_phone}."
+      ar: "للأسئلة: {exaequo_prep_phone}."
+    sources: ["faq/prep.yml, prep.access"]
+  - name: looking-into-it
+    text:
+      fr: "On regarde ta question."
+      es: "Estamos mirando tu pregunta."
+      ar: "نحن ننظر في سؤالك."
+"""
+
+
+@pytest.fixture
+def snippets(content) -> Path:
+    """The copy's snippets file, replaced by two valid snippets whose lines the tests know."""
+    path = content / "faq" / "snippets.yml"
+    path.write_text(SNIPPETS, encoding="utf-8")
+    return path
+
+
+BROKEN_SNIPPETS = {
+    "missing language": (
+        '      ar: "للأسئلة: {exaequo_prep_phone}."\n', "",
+        "snippets.yml:3: text of snippet prep-cost: missing language 'ar'",
+    ),
+    "unknown placeholder": (
+        'fr: "Questions : {exaequo_prep_phone}."', 'fr: "Questions : {exaequo_prep_phon}."',
+        "snippets.yml:4: text of snippet prep-cost in 'fr': unknown placeholder {exaequo_prep_phon} (did you mean 'exaequo_prep_phone'?)",
+    ),
+    "duplicate name": ("name: looking-into-it", "name: prep-cost", "snippets.yml:8: duplicate snippet name 'prep-cost' (also at snippets.yml:2)"),
+    "name that is not lowercase-with-dashes": ("name: prep-cost", "name: Prep Cost", "snippets.yml:2: snippet name 'Prep Cost' is not valid"),
+    "mistyped key": ("    text:\n      fr: \"On", "    txt:\n      fr: \"On", "snippets.yml:9: unknown key 'txt' (did you mean 'text'?)"),
+    "quote never closed": ('ar: "نحن ننظر في سؤالك."', 'ar: "نحن ننظر في سؤالك.', "snippets.yml:12: YAML syntax error"),
+}
+
+
+@pytest.mark.parametrize("mistake", BROKEN_SNIPPETS)
+def test_a_snippet_mistake_is_reported_at_its_line(snippets, capsys, mistake):
+    old, new, expected = BROKEN_SNIPPETS[mistake]
+    edit(snippets, old, new)
+    code, lines = lint(capsys)
+    assert code == 1
+    assert any(expected in line for line in errors(lines)), lines
+
+
+def test_valid_snippets_pass(snippets, capsys):
+    code, lines = lint(capsys)
+    assert code == 0, errors(lines)
+
+
+def test_a_faq_without_snippets_is_valid(content, capsys):
+    (content / "faq" / "snippets.yml").unlink()
+    code, lines = lint(capsys)
+    assert code == 0, errors(lines)

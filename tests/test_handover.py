@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.bidi import FSI, PDI
 from bot.engine import Engine, payloads
 from bot.engine.knowledge import Knowledge
 from bot.faq.model import Faq
@@ -30,6 +31,7 @@ from nlu.embedded import EmbeddedNLU
 SAM, LOU, STRANGER = 111, 222, 999
 STAFF_GROUP = -1001234567890
 PERSON = "5550001"
+CLOSED_NOTICE = "The team has closed this conversation. You can write again here whenever you want."
 
 
 @dataclass
@@ -181,14 +183,21 @@ async def test_the_desk_actions_say_what_they_did_for_any_front_end(engine, outb
     assert await desk.note(conversation + 1, "Sam", "?") == Outcome.NOT_FOUND
 
 
-async def test_an_action_repeated_with_its_key_is_done_once(engine, outbox, room, desk, person):
+SENDING = {"reply": ("reply", "Bonjour !"), "snippet": ("send_snippet", "looking-into-it")}
+"""The desk's actions that send the person something, and what each is given."""
+
+
+@pytest.mark.parametrize("action", SENDING)
+async def test_an_action_repeated_with_its_key_is_done_once(engine, outbox, room, desk, person, faq, action):
+    method, argument = SENDING[action]
     conversation = await desk.conversation_in_thread(await ask_for_a_person(engine, outbox, room))
     assert conversation is not None
-    first = await desk.reply(conversation, "Sam", "Bonjour !", key="web-42")
-    again = await desk.reply(conversation, "Sam", "Bonjour !", key="web-42")
+    first = await getattr(desk, method)(conversation, "Sam", argument, key="web-42")
+    again = await getattr(desk, method)(conversation, "Sam", argument, key="web-42")
     await deliver(outbox)
+    expected = faq.text(faq.snippets[argument].text, "fr") if action == "snippet" else argument
     assert (first, again) == (Outcome.DONE, Outcome.REPEATED)
-    assert [reply.text for _, reply in person.sent] == ["Bonjour !"]
+    assert [reply.text for _, reply in person.sent] == [expected]
 
 
 async def test_release_puts_the_conversation_back_in_its_place_and_tells_the_person_without_a_name(engine, outbox, room, desk, person, storage, catalogs):
@@ -217,6 +226,67 @@ async def test_transfer_hands_the_conversation_to_a_colleague_on_the_allow_list(
     assert (request.status, request.staff_alias) == ("active", "Lou")
     assert "Lou, Sam" in room.texts(thread)[-2] and "Lou" in room.texts(thread)[-1]
     assert "Lou" not in told and "Sam" not in told
+
+
+REQUESTS = {
+    "es": "quiero hablar con una persona del equipo por favor",
+    "fr": "je voudrais parler a une personne de l'equipe",
+    "ar": "بغيت نهضر مع شي واحد من الفريق",
+}
+"""Three people asking for the team, in the order they wrote: one per language."""
+
+
+async def three_waiting(engine, outbox, room) -> dict[str, int]:
+    """Their topics by language; each writes as a person of their own (their language is the key)."""
+    for lang, text in REQUESTS.items():
+        await write(engine, text, who=lang)
+    await deliver(outbox)
+    return dict(zip(REQUESTS, room.topics, strict=True))
+
+
+async def queue_order(engine, outbox, room, desk) -> list[tuple[str, str]]:
+    """What /queue shows, in its order: each line's person (by the language that is their key) and status."""
+    await staff_says(desk, "/queue", None)
+    await deliver(outbox)
+    lines = room.texts(None)[-1].splitlines()[1:]
+    by_pseudonym = {engine.pseudonym_of("telegram", lang): lang for lang in REQUESTS}
+    return [(by_pseudonym[line.removeprefix("• ").split(" · ")[0]], line.rsplit(" · ", 1)[-1]) for line in lines]
+
+
+async def test_a_released_conversation_keeps_its_place_ahead_of_those_who_came_later(engine, outbox, room, desk):
+    threads = await three_waiting(engine, outbox, room)
+    await staff_says(desk, "/claim", threads["es"], who=SAM)
+    await staff_says(desk, "/claim", threads["fr"], who=LOU)
+    await staff_says(desk, "/release", threads["es"], who=SAM)
+    assert await queue_order(engine, outbox, room, desk) == [("es", "waiting"), ("fr", "active"), ("ar", "waiting")]
+
+
+async def test_a_transfer_keeps_the_conversation_active_under_the_colleague_without_reordering_the_queue(engine, outbox, room, desk, storage):
+    threads = await three_waiting(engine, outbox, room)
+    await staff_says(desk, "/claim", threads["fr"], who=SAM)
+    await staff_says(desk, "/transfer Lou", threads["fr"], who=SAM)
+    assert await queue_order(engine, outbox, room, desk) == [("es", "waiting"), ("fr", "active"), ("ar", "waiting")]
+    async with storage.unit() as repo:
+        assert (await repo.handover.in_thread(threads["fr"])).staff_alias == "Lou"
+
+
+TOLD = {
+    "release": ("es", "/release", "Your conversation is back with the team: someone will answer you here."),
+    "transfer": ("ar", "/transfer lou", "Another member of the team is taking over your conversation. You can write here."),
+}
+"""What the person is told when a conversation leaves a staff member's hands: the team, never a name."""
+
+
+@pytest.mark.parametrize("action", TOLD)
+async def test_a_released_or_transferred_person_is_told_in_their_language_never_with_a_staff_name(engine, outbox, room, desk, person, catalogs, action):
+    lang, command, sentence = TOLD[action]
+    threads = await three_waiting(engine, outbox, room)
+    await staff_says(desk, "/claim", threads[lang], who=SAM)
+    await staff_says(desk, command, threads[lang], who=SAM)
+    await deliver(outbox)
+    told = [reply for address, reply in person.sent if address == lang][-1]
+    assert (told.text, told.lang) == (catalogs.translator(lang).gettext(sentence), lang)
+    assert "Lou" not in told.text and "Sam" not in told.text
 
 
 async def test_close_tells_the_person_who_can_come_back(engine, outbox, room, desk, person, storage):
@@ -314,6 +384,65 @@ async def test_faq_command_sends_the_answer_in_the_persons_language(engine, outb
     await staff_says(desk, "/faq prep.access", thread)
     await deliver(outbox)
     assert person.sent[-1][1].text == faq.answer("prep.access", "es")
+
+
+async def test_a_snippet_reaches_the_person_in_their_language(engine, outbox, room, desk, person, faq):
+    thread = await ask_for_a_person(engine, outbox, room, REQUESTS["es"])
+    await staff_says(desk, "/snippet prep-cost", thread)
+    await deliver(outbox)
+    assert person.sent[-1][1] == Reply(faq.text(faq.snippets["prep-cost"].text, "es"), "es", discreet=True)
+    assert "12 €" in person.sent[-1][1].text and "{" not in person.sent[-1][1].text
+
+
+async def test_a_snippet_in_arabic_keeps_latin_names_and_numbers_in_reading_order(engine, outbox, room, desk, person, faq):
+    thread = await ask_for_a_person(engine, outbox, room, REQUESTS["ar"])
+    await staff_says(desk, "/snippet prep-cost", thread)
+    await deliver(outbox)
+    sent = person.sent[-1][1]
+    phone = faq.facts["exaequo_prep_phone"].text("ar")
+    assert sent.lang == "ar" and "ثمن" in sent.text and f"{FSI}{phone}{PDI}" in sent.text and f"{FSI}Ex Aequo{PDI}" in sent.text
+
+
+async def test_a_snippet_is_kept_in_the_conversation_as_a_staff_reply_and_the_topic_says_what_went_out(engine, outbox, room, desk, person, storage, faq):
+    thread = await ask_for_a_person(engine, outbox, room, REQUESTS["es"])
+    await staff_says(desk, "/snippet looking-into-it", thread, who=LOU)
+    await deliver(outbox)
+    async with storage.unit() as repo:
+        request = await repo.handover.in_thread(thread)
+        said = (await repo.handover.last_messages(request, 1))[0]
+    assert (said.author, said.staff_alias, said.text) == ("staff", "Lou", person.sent[-1][1].text)
+    assert (request.status, request.staff_alias) == ("active", "Lou")
+    assert room.texts(thread)[-1] == desk.t.gettext("Snippet {name} sent ({lang}).", name="looking-into-it", lang="es")
+    assert "Lou" not in person.sent[-1][1].text
+
+
+async def test_an_unknown_snippet_sends_nothing_and_lists_the_names_with_the_one_meant(engine, outbox, room, desk, person, faq):
+    thread = await ask_for_a_person(engine, outbox, room)
+    conversation = await desk.conversation_in_thread(thread)
+    assert conversation is not None
+    assert await desk.send_snippet(conversation, "Sam", "prep-cots") == Outcome.UNKNOWN_SNIPPET
+    await deliver(outbox)
+    listed = room.texts(thread)[-1]
+    assert person.sent == []
+    assert desk.t.gettext("Did you mean {name}?", name="prep-cost") in listed and all(name in listed for name in faq.snippets)
+
+
+async def test_snippet_without_a_name_lists_the_names(engine, outbox, room, desk, person, faq):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "/snippet", thread)
+    await deliver(outbox)
+    names = ", ".join(sorted(faq.snippets))
+    assert room.texts(thread)[-1] == desk.t.gettext("Snippets you can send with /snippet NAME: {names}", names=names)
+    assert person.sent == []
+
+
+async def test_a_snippet_to_a_closed_conversation_sends_nothing(engine, outbox, room, desk, person):
+    conversation = await desk.conversation_in_thread(await ask_for_a_person(engine, outbox, room))
+    assert conversation is not None
+    await desk.close(conversation, "Sam")
+    assert await desk.send_snippet(conversation, "Sam", "looking-into-it") == Outcome.CLOSED
+    await deliver(outbox)
+    assert [reply.text for _, reply in person.sent] == [desk.catalogs.translator("fr").gettext(CLOSED_NOTICE)]
 
 
 async def test_while_staff_answer_the_bot_relays_instead_of_answering(engine, outbox, room, desk):

@@ -264,3 +264,39 @@ async def test_once_the_files_are_fixed_a_reload_ends_the_safety_only_mode(unrea
     shutil.copy(REPOSITORY / "faq" / "prep.yml", unreadable_everywhere.settings.faq_dir / "prep.yml")
     assert await unreadable_everywhere.reload()
     assert (await ask(unreadable_everywhere)).startswith("Voici l'essentiel")
+
+
+NEW_SNIPPET = """
+  - name: thanks-for-waiting
+    text:
+      fr: "Merci d'avoir attendu."
+      es: "Gracias por esperar."
+      ar: "شكرًا على انتظارك."
+"""
+
+
+async def test_a_new_snippet_is_served_after_reload(app):
+    with (app.settings.faq_dir / "snippets.yml").open("a", encoding="utf-8") as snippets:
+        snippets.write(NEW_SNIPPET)
+    assert await app.reload()
+    assert app.desk.faq().snippets["thanks-for-waiting"].text["es"] == "Gracias por esperar."
+
+
+async def test_a_broken_snippets_file_is_refused_and_the_previous_snippets_keep_serving(app):
+    before = app.desk.faq().snippets
+    replace_in(app, "snippets.yml", "  - name: prep-cost", "  - name: prep-cost\n    text: [unclosed")
+    assert not await app.reload()
+    assert app.desk.faq().snippets == before
+    assert any(post.startswith(app.staff_t.gettext("FAQ edit refused: the previous FAQ keeps serving. Fix these lines:\n{problems}", problems="snippets.yml:"))
+               for post in await staff_posts(app))
+
+
+async def test_a_restart_on_a_broken_snippets_file_starts_on_the_last_good_snippets(app):
+    settings, before = app.settings, app.desk.faq().snippets
+    await app.close()
+    (settings.faq_dir / "snippets.yml").write_text("snippets:\n  - name: prep-cost\n    text: [unclosed\n", encoding="utf-8")
+    restarted = await start(settings)
+    try:
+        assert restarted.engine.faq.snippets == before and "prep-cost" in before
+    finally:
+        await restarted.close()

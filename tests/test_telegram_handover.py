@@ -9,6 +9,8 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from fakes.running import bot_settings, running_bot
 from fakes.telegram_api import BOT_USER, Person
 from handover.schedule import load_schedule
@@ -19,6 +21,7 @@ LOU = Person(502, first_name="Louise")
 INTRUDER = Person(666, first_name="Mallory", username="mallory")
 AMINA = Person(1001, first_name="Amina", username="amina_bxl", language_code="fr")
 LUCIA = Person(1002, first_name="Lucía", language_code="es")
+KARIMA = Person(1003, first_name="Karima", language_code="ar")
 
 
 def settings_for(bot_api, database_url):
@@ -193,3 +196,41 @@ async def test_before_staff_chat_id_is_set_a_group_the_bot_is_in_is_named_once_i
     named = [record.getMessage() for record in caplog.records if "was ignored" in record.getMessage()]
     assert named == ["A message from the group -1009876543210 was ignored: set STAFF_CHAT_ID=-1009876543210 if it is the staff group."]
     assert str(SAM.id) not in caplog.text and bot_api.sent(group["id"]) == []
+
+
+ASKING = {
+    "es": (LUCIA, "quiero hablar con una persona del equipo por favor"),
+    "ar": (KARIMA, "بغيت نهضر مع شي واحد من الفريق"),
+}
+
+
+async def waiting_in_a_topic(bot_api, app, tmp_path, lang: str) -> tuple[Person, int]:
+    """A person asking for the team in `lang` during the permanence, and their topic once the bot has posted in it."""
+    open_now(app, tmp_path)
+    person, text = ASKING[lang]
+    bot_api.message(person, text)
+    await wait_for(lambda: bot_api.created_topics and posts(bot_api, bot_api.created_topics[0]))
+    await bot_api.settle()
+    return person, thread_of(bot_api)
+
+
+@pytest.mark.parametrize("lang", ASKING)
+async def test_snippet_in_a_topic_sends_the_saved_reply_in_the_persons_language(bot_api, database_url, faq, nlu, tmp_path, lang):
+    async with running_bot(bot_api, settings_for(bot_api, database_url), (faq, nlu)) as app:
+        person, thread = await waiting_in_a_topic(bot_api, app, tmp_path, lang)
+        since = bot_api.mark()
+        in_topic(bot_api, SAM, "/snippet prep-cost", thread)
+        await wait_for(lambda: bot_api.texts(person.id, since) and len(posts(bot_api, thread)) >= 3)
+        assert bot_api.texts(person.id, since) == [faq.text(faq.snippets["prep-cost"].text, lang)]
+        assert posts(bot_api, thread)[-1] == app.staff_t.gettext("Snippet {name} sent ({lang}).", name="prep-cost", lang=lang)
+
+
+async def test_a_mistyped_snippet_reaches_no_one_and_the_topic_lists_the_names(bot_api, database_url, faq, nlu, tmp_path):
+    async with running_bot(bot_api, settings_for(bot_api, database_url), (faq, nlu)) as app:
+        person, thread = await waiting_in_a_topic(bot_api, app, tmp_path, "es")
+        since = bot_api.mark()
+        in_topic(bot_api, SAM, "/snippet prep-cots", thread)
+        await wait_for(lambda: bot_api.sent(STAFF_CHAT, since))
+        await bot_api.settle()
+        assert bot_api.sent(person.id, since) == []
+        assert app.staff_t.gettext("Did you mean {name}?", name="prep-cost") in posts(bot_api, thread)[-1]

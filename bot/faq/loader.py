@@ -4,18 +4,14 @@ Every problem is collected (not just the first) with its file and line, so that 
 `outreach-bot faq lint` shows the whole list.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from bot.errors import FaqInvalid, Problem, YamlError
+from bot.errors import FaqInvalid, Problem
+from bot.faq.checker import Checker, did_you_mean
 from bot.faq.model import (
     FOLLOW_UP_KINDS,
-    PLACEHOLDER,
-    TEXT_KEYS,
     Entry,
     Fact,
     Faq,
@@ -24,12 +20,12 @@ from bot.faq.model import (
     Texts,
     Topic,
 )
+from bot.faq.snippets import SNIPPETS_FILE, load_snippets
 from bot.faq.yamlfile import LineDict, LineList, load
 from bot.languages import REQUIRED, SPOKEN
 from nlu.context import FILLER, OVER, WORD_KINDS, ContextPhrases
 from nlu.intents import INTENTS_FILE, load_intents
 from nlu.safety import DISTRESS, SOFTENING
-from nlu.text import normalise
 
 ORGANISATION_FILE = "organisation.yml"
 LEXICON_FILE = "crisis_lexicon.yml"
@@ -41,122 +37,25 @@ REQUIRED_FACTS = ("emergency_number", "hours_online")
 ANSWER_SOFT_MAX = 900
 
 
-@dataclass
-class _Checker:
-    """Accumulates problems while the files are read."""
-
-    today: date
-    problems: list[Problem] = field(default_factory=list)
-    seen_examples: dict[str, tuple[str, Path, int]] = field(default_factory=dict)
-    unreadable: bool = False
-    """A file is not valid YAML: what it defines is missing, so references to it are not checked."""
-
-    def error(self, file: Path, line: int, message: str) -> None:
-        self.problems.append(Problem(file, line, message))
-
-    def warn(self, file: Path, line: int, message: str) -> None:
-        self.problems.append(Problem(file, line, message, warning=True))
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if not p.warning]
-
-    def document(self, path: Path, what: str) -> LineDict | None:
-        """A YAML file whose top level is a mapping, or None (with the problem recorded)."""
-        try:
-            content = load(path)
-        except YamlError as error:
-            self.problems.append(error.problem)
-            self.unreadable = True
-            return None
-        return self.mapping(content, path, 1, what)
-
-    def mapping(self, value: Any, file: Path, line: int, what: str) -> LineDict | None:
-        if isinstance(value, LineDict):
-            return value
-        self.error(file, line, f"{what} must be a mapping (key: value lines)")
-        return None
-
-    def texts(self, value: Any, file: Path, line: int, what: str, required: tuple[str, ...]) -> Texts:
-        mapping = self.mapping(value, file, line, what)
-        if mapping is None:
-            return {}
-        texts: Texts = {}
-        for lang, text in mapping.items():
-            if lang not in TEXT_KEYS:
-                self.error(file, mapping.line_of(lang), f"{what}: unknown language '{lang}' (use {', '.join(TEXT_KEYS)})")
-            elif not isinstance(text, str) or not text.strip():
-                self.error(file, mapping.line_of(lang), f"{what} in '{lang}' is empty")
-            else:
-                texts[lang] = text.strip()
-        for lang in required:
-            if lang not in texts and lang not in mapping:
-                self.error(file, line, f"{what}: missing language '{lang}'")
-        return texts
-
-    def examples(self, value: Any, file: Path, line: int, intent: str) -> dict[str, tuple[str, ...]]:
-        mapping = self.mapping(value, file, line, f"examples of {intent}")
-        if mapping is None:
-            return {}
-        result: dict[str, tuple[str, ...]] = {}
-        for lang, items in mapping.items():
-            lang_line = mapping.line_of(lang)
-            if lang not in SPOKEN:
-                self.error(file, lang_line, f"examples of {intent}: unknown language '{lang}'")
-                continue
-            if not isinstance(items, LineList):
-                self.error(file, lang_line, f"examples of {intent} in '{lang}' must be a list")
-                continue
-            kept = []
-            for index, text in enumerate(items):
-                item_line = items.line_of(index)
-                if not isinstance(text, (str, int, float)) or not str(text).strip():
-                    self.error(file, item_line, f"examples of {intent}: empty example")
-                    continue
-                text = str(text).strip()
-                key = normalise(text)
-                earlier = self.seen_examples.get(key)
-                if earlier is not None:
-                    other, other_file, other_line = earlier
-                    where = f"{other_file.name}:{other_line}"
-                    if other == intent:
-                        self.error(file, item_line, f"example '{text}' is repeated in {intent} (also at {where})")
-                    else:
-                        self.error(file, item_line, f"example '{text}' of {intent} is also an example of {other} ({where})")
-                    continue
-                self.seen_examples[key] = (intent, file, item_line)
-                kept.append(text)
-            result[lang] = tuple(kept)
-        for lang in REQUIRED:
-            if not result.get(lang):
-                self.error(file, line, f"examples of {intent}: missing language '{lang}'")
-        return result
-
-    def date(self, value: Any, file: Path, line: int, what: str) -> date | None:
-        if isinstance(value, date):
-            return value
-        self.error(file, line, f"{what} must be a date written YYYY-MM-DD")
-        return None
-
-
 def load_faq(faq_dir: Path, nlu_data_dir: Path, today: date | None = None, release: bool = False) -> tuple[Faq, list[Problem]]:
     """Load and validate; raises FaqInvalid when there is any error, else returns the warnings too.
 
     `release`: the FAQ is about to go before the public, so an organisation fact the team has not
     filled in yet is an error rather than a warning.
     """
-    checker = _Checker(today or date.today())
+    checker = Checker(today or date.today())
     facts = _load_facts(faq_dir / ORGANISATION_FILE, checker, release)
     topics: list[Topic] = []
     entries: dict[str, Entry] = {}
     entry_lines: dict[str, tuple[Path, int, LineDict]] = {}
-    topic_files = sorted(p for p in faq_dir.glob("*.yml") if p.name != ORGANISATION_FILE)
+    topic_files = sorted(p for p in faq_dir.glob("*.yml") if p.name not in (ORGANISATION_FILE, SNIPPETS_FILE))
     if not topic_files:
         checker.error(faq_dir, 1, "no topic file (*.yml) in the FAQ folder")
     for path in topic_files:
         topic = _load_topic(path, facts, checker, entries, entry_lines)
         if topic is not None:
             topics.append(topic)
+    snippets = load_snippets(faq_dir / SNIPPETS_FILE, facts, checker)
     extra = _load_extra_examples(nlu_data_dir, checker, set(entries))
     lexicon = _load_lexicon(nlu_data_dir / LEXICON_FILE, checker)
     context = _load_context_phrases(nlu_data_dir / CONTEXT_FILE, checker)
@@ -167,11 +66,11 @@ def load_faq(faq_dir: Path, nlu_data_dir: Path, today: date | None = None, relea
         _check_intent_coverage(entries, extra, checker)
     if checker.errors:
         raise FaqInvalid(checker.problems)
-    faq = Faq(tuple(sorted(topics, key=lambda t: (t.order, t.id))), entries, facts, tuple(extra), lexicon, context)
+    faq = Faq(tuple(sorted(topics, key=lambda t: (t.order, t.id))), entries, facts, tuple(extra), lexicon, context, snippets)
     return faq, checker.problems
 
 
-def _load_facts(path: Path, checker: _Checker, release: bool) -> dict[str, Fact]:
+def _load_facts(path: Path, checker: Checker, release: bool) -> dict[str, Fact]:
     root = checker.document(path, "the organisation file")
     facts_map = checker.mapping(root.get("facts"), path, root.line_of("facts"), "facts") if root is not None else None
     if facts_map is None:
@@ -210,7 +109,7 @@ def _load_facts(path: Path, checker: _Checker, release: bool) -> dict[str, Fact]
 def _load_topic(
     path: Path,
     facts: dict[str, Fact],
-    checker: _Checker,
+    checker: Checker,
     entries: dict[str, Entry],
     entry_lines: dict[str, tuple[Path, int, LineDict]],
 ) -> Topic | None:
@@ -243,7 +142,7 @@ def _load_topic(
     return Topic(path.stem, title, order, tuple(ids))
 
 
-def _load_entry(item: Any, path: Path, line: int, facts: dict[str, Fact], checker: _Checker) -> Entry | None:
+def _load_entry(item: Any, path: Path, line: int, facts: dict[str, Fact], checker: Checker) -> Entry | None:
     item = checker.mapping(item, path, line, "an entry")
     if item is None:
         return None
@@ -256,13 +155,11 @@ def _load_entry(item: Any, path: Path, line: int, facts: dict[str, Fact], checke
     answer = checker.texts(item.get("answer"), path, item.line_of("answer"), f"answer of {entry_id}", REQUIRED)
     more = checker.texts(item["more"], path, item.line_of("more"), f"'more' of {entry_id}", ()) if "more" in item else {}
     for field_name, texts in (("title", title), ("answer", answer), ("more", more)):
-        for lang, text in texts.items():
-            text_line = item[field_name].line_of(lang)
-            for name in PLACEHOLDER.findall(text):
-                if name not in facts:
-                    checker.error(path, text_line, f"{field_name} of {entry_id} in '{lang}': unknown placeholder {{{name}}}{did_you_mean(name, facts)}")
-            if field_name == "answer" and len(text) > ANSWER_SOFT_MAX:
-                checker.warn(path, text_line, f"answer of {entry_id} in '{lang}' is {len(text)} characters: too long for a phone screen")
+        if texts:
+            checker.placeholders(texts, item[field_name], facts, path, f"{field_name} of {entry_id}")
+    for lang, text in answer.items():
+        if len(text) > ANSWER_SOFT_MAX:
+            checker.warn(path, item["answer"].line_of(lang), f"answer of {entry_id} in '{lang}' is {len(text)} characters: too long for a phone screen")
     examples = checker.examples(item.get("examples"), path, item.line_of("examples"), entry_id)
     follow_ups = _load_follow_ups(item, path, entry_id, facts, checker) if "follow_ups" in item else {}
     related = item.get("related", [])
@@ -300,7 +197,7 @@ def _load_entry(item: Any, path: Path, line: int, facts: dict[str, Fact], checke
     )
 
 
-def _load_follow_ups(item: LineDict, path: Path, entry_id: str, facts: dict[str, Fact], checker: _Checker) -> dict[str, FollowUp]:
+def _load_follow_ups(item: LineDict, path: Path, entry_id: str, facts: dict[str, Fact], checker: Checker) -> dict[str, FollowUp]:
     """`follow_ups:` maps a kind to another entry's id, or to a text in each language."""
     node = checker.mapping(item["follow_ups"], path, item.line_of("follow_ups"), f"follow_ups of {entry_id}")
     if node is None:
@@ -314,15 +211,12 @@ def _load_follow_ups(item: LineDict, path: Path, entry_id: str, facts: dict[str,
             follow_ups[kind] = FollowUp(see=value.strip())
         else:
             texts = checker.texts(value, path, line, f"follow_ups {kind} of {entry_id}", REQUIRED)
-            for lang, text in texts.items():
-                for name in PLACEHOLDER.findall(text):
-                    if name not in facts:
-                        checker.error(path, value.line_of(lang), f"follow_ups {kind} of {entry_id} in '{lang}': unknown placeholder {{{name}}}{did_you_mean(name, facts)}")
+            checker.placeholders(texts, value, facts, path, f"follow_ups {kind} of {entry_id}")
             follow_ups[kind] = FollowUp(text=texts)
     return follow_ups
 
 
-def _check_title_length(title: Texts, node: Any, path: Path, what: str, checker: _Checker) -> None:
+def _check_title_length(title: Texts, node: Any, path: Path, what: str, checker: Checker) -> None:
     """Titles become buttons: WhatsApp cuts list rows at 24 characters."""
     for lang, text in title.items():
         if len(text) > TITLE_MAX:
@@ -330,7 +224,7 @@ def _check_title_length(title: Texts, node: Any, path: Path, what: str, checker:
             checker.error(path, line, f"{what} in '{lang}' is longer than {TITLE_MAX} characters")
 
 
-def _load_extra_examples(data_dir: Path, checker: _Checker, entry_ids: set[str]) -> list[IntentExamples]:
+def _load_extra_examples(data_dir: Path, checker: Checker, entry_ids: set[str]) -> list[IntentExamples]:
     intents = load_intents()
     extra = []
     for path in sorted(data_dir.glob("*.yml")):
@@ -356,7 +250,7 @@ def _load_extra_examples(data_dir: Path, checker: _Checker, entry_ids: set[str])
     return extra
 
 
-def _load_lexicon(path: Path, checker: _Checker) -> dict[str, dict[str, tuple[str, ...]]]:
+def _load_lexicon(path: Path, checker: Checker) -> dict[str, dict[str, tuple[str, ...]]]:
     if not path.exists():
         checker.error(path, 1, "the crisis lexicon is missing: the bot must never rely on the classifier alone for a crisis")
         return {}
@@ -382,7 +276,7 @@ def _load_lexicon(path: Path, checker: _Checker) -> dict[str, dict[str, tuple[st
     return lexicon
 
 
-def _load_context_phrases(path: Path, checker: _Checker) -> ContextPhrases:
+def _load_context_phrases(path: Path, checker: Checker) -> ContextPhrases:
     if not path.exists():
         return ContextPhrases()
     root = checker.document(path, "the follow-up words")
@@ -406,7 +300,7 @@ def _load_context_phrases(path: Path, checker: _Checker) -> ContextPhrases:
     return ContextPhrases.from_lists(lists)
 
 
-def _check_related(entries: dict[str, Entry], entry_lines: dict[str, tuple[Path, int, LineDict]], checker: _Checker) -> None:
+def _check_related(entries: dict[str, Entry], entry_lines: dict[str, tuple[Path, int, LineDict]], checker: Checker) -> None:
     for entry in entries.values():
         path, _line, item = entry_lines[entry.id]
         for other in entry.related:
@@ -421,7 +315,7 @@ def _check_related(entries: dict[str, Entry], entry_lines: dict[str, tuple[Path,
                 checker.error(path, item.line_of("follow_ups"), f"follow_ups {kind} of {entry.id} points to itself: the person would get the same answer again")
 
 
-def _check_intent_coverage(entries: dict[str, Entry], extra: list[IntentExamples], checker: _Checker) -> None:
+def _check_intent_coverage(entries: dict[str, Entry], extra: list[IntentExamples], checker: Checker) -> None:
     declared = load_intents()
     lines = _intent_lines()
     with_examples = set(entries) | {x.id for x in extra}
@@ -432,12 +326,6 @@ def _check_intent_coverage(entries: dict[str, Entry], extra: list[IntentExamples
             checker.error(INTENTS_FILE, lines.get(intent, 1), f"crisis intent {intent} has no FAQ entry with the emergency contacts")
         elif intent not in with_examples:
             checker.error(INTENTS_FILE, lines.get(intent, 1), f"intent {intent} has no training examples")
-
-
-def did_you_mean(name: str, known: Iterable[str]) -> str:
-    """", did you mean {emergency_number}?" for the closest known name, when one is close: most mistakes are typos."""
-    close = get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _intent_lines() -> dict[str, int]:

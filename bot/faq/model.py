@@ -22,6 +22,12 @@ def available(texts: Texts, lang: str) -> str:
     return "ar" if lang == LATIN_ARABIC and not texts.get(lang) else lang
 
 
+def written_in(texts: Texts, lang: str) -> str:
+    """The language of `texts` a reader of `lang` gets: theirs, Arabic script for Latin letters, else French."""
+    lang = available(texts, lang)
+    return lang if texts.get(lang) else DEFAULT
+
+
 @dataclass(frozen=True)
 class Fact:
     name: str
@@ -87,6 +93,15 @@ class IntentExamples:
 
 
 @dataclass(frozen=True)
+class Snippet:
+    """A saved reply that staff send by name in a conversation (faq/snippets.yml), in the person's language."""
+
+    name: str
+    text: Texts
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Faq:
     topics: tuple[Topic, ...]
     entries: dict[str, Entry]
@@ -94,6 +109,7 @@ class Faq:
     extra_examples: tuple[IntentExamples, ...] = ()
     crisis_lexicon: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     context: ContextPhrases = field(default_factory=ContextPhrases)
+    snippets: dict[str, Snippet] = field(default_factory=dict)
 
     def fill(self, text: str, lang: str) -> str:
         """Replace {placeholders} with organisation facts; Arabic gets bidi isolation.
@@ -123,8 +139,7 @@ class Faq:
 
     def text(self, texts: Texts, lang: str) -> str:
         """The text in `lang` (or LATIN_ARABIC), falling back to Arabic script, then French."""
-        lang = available(texts, lang)
-        chosen = lang if texts.get(lang) else DEFAULT
+        chosen = written_in(texts, lang)
         return self.fill(texts.get(chosen, "").strip(), chosen)
 
     def answer(self, entry_id: str, lang: str) -> str:
