@@ -3,6 +3,7 @@
 import asyncio
 import gc
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -174,8 +175,12 @@ def train_on(faq: Faq) -> EmbeddedNLU:
 
 
 def entries_changed(old: Faq, new: Faq) -> int:
-    """Entries added, removed or edited (answer, examples, anything)."""
-    return len(set(old.entries) ^ set(new.entries)) + sum(old.entries[id_] != new.entries[id_] for id_ in set(old.entries) & set(new.entries))
+    """Entries and snippets added, removed or edited (answer, examples, anything): what the team sees change."""
+    return _changed(old.entries, new.entries) + _changed(old.snippets, new.snippets)
+
+
+def _changed(old: Mapping[str, object], new: Mapping[str, object]) -> int:
+    return len(set(old) ^ set(new)) + sum(old[key] != new[key] for key in set(old) & set(new))
 
 
 def _listed(problems: list[Problem], most: int = 10) -> str:

@@ -280,6 +280,7 @@ async def test_a_new_snippet_is_served_after_reload(app):
         snippets.write(NEW_SNIPPET)
     assert await app.reload()
     assert app.desk.faq().snippets["thanks-for-waiting"].text["es"] == "Gracias por esperar."
+    assert app.staff_t.gettext("FAQ updated (entries changed: {count}).", count=1) in await staff_posts(app)
 
 
 async def test_a_broken_snippets_file_is_refused_and_the_previous_snippets_keep_serving(app):
