@@ -35,6 +35,7 @@ class Registered:
 CHANNELS = (
     Registered("telegram", lambda s: s.telegram_enabled, "bot.channels.telegram.channel:TelegramChannel", "TELEGRAM_BOT_TOKEN"),
     Registered("whatsapp", lambda s: s.whatsapp_enabled, "bot.channels.whatsapp.channel:WhatsAppChannel.from_settings", "the WHATSAPP_* settings"),
+    Registered("waha", lambda s: s.waha_enabled, "bot.channels.waha.channel:WahaChannel.from_settings", "WAHA_URL"),
 )
 
 
