@@ -23,6 +23,7 @@ from bot.settings import REPOSITORY
 from bot.storage import Storage, connect, upgrade
 from fakes.graph_api import FakeGraphApi
 from fakes.telegram_api import FakeBotApi
+from fakes.waha import FakeWaha
 from handover.schedule import Schedule, load_schedule
 from nlu.embedded import EmbeddedNLU
 from nlu.fitting import fit
@@ -86,6 +87,13 @@ async def graph_api() -> AsyncIterator[FakeGraphApi]:
     """Meta's WhatsApp Cloud API on 127.0.0.1 (tests/fakes/graph_api.py)."""
     async with FakeGraphApi() as api:
         yield api
+
+
+@pytest.fixture
+async def waha() -> AsyncIterator[FakeWaha]:
+    """WAHA, the self-hosted WhatsApp HTTP API, on 127.0.0.1 (tests/fakes/waha.py)."""
+    async with FakeWaha() as server:
+        yield server
 
 
 @pytest.fixture
