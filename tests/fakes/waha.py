@@ -21,14 +21,14 @@ import secrets
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from fakes.loopback import LoopbackServer
+from fakes.loopback import LoopbackFake
 
 API_KEY = "waha-api-key-for-the-loopback-server"
 HMAC_KEY = "waha-hmac-key-shared-with-the-bot"
@@ -64,8 +64,11 @@ class SentText:
     session: str
 
 
-class FakeWaha:
+class FakeWaha(LoopbackFake):
+    """Served on loopback while its `async with` block runs; `url` is the root WAHA_URL takes."""
+
     def __init__(self, api_key: str = API_KEY, hmac_key: str = HMAC_KEY, session: str = SESSION):
+        super().__init__([Route("/api/sendText", self._send_text, methods=["POST"])])
         self.api_key = api_key
         self.hmac_key = hmac_key
         self.session = session
@@ -78,19 +81,6 @@ class FakeWaha:
         self._down_until = 0.0
         self._failures: list[int] = []
         self._sent_to: dict[str, asyncio.Condition] = defaultdict(asyncio.Condition)
-        self._server = LoopbackServer([Route("/api/sendText", self._send_text, methods=["POST"])])
-
-    @property
-    def url(self) -> str:
-        """The server root, as WAHA_URL takes it."""
-        return self._server.url
-
-    async def __aenter__(self) -> Self:
-        await self._server.start()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self._server.stop()
 
     # --- What WAHA posts to the bot's webhook ---------------------------------------------------
 
