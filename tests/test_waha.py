@@ -4,11 +4,17 @@ What `outreach-bot run` does with them, end to end, is in test_waha_run.py.
 """
 
 import json
+import logging
+from collections.abc import Awaitable, Callable
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 
+from bot.channels.base import Hub
 from bot.channels.retries import RETRY_BUSY
 from bot.channels.waha.api import RETRY_SETTINGS, WahaApi
+from bot.channels.waha.channel import MAX_BODY, WahaChannel
 from bot.channels.waha.events import Malformed, incoming, signature_ok
 from bot.channels.waha.render import MAX_TEXT, pieces
 from bot.errors import SettingsError
@@ -31,6 +37,43 @@ async def api(waha):
     client = WahaApi(waha.url, API_KEY, SESSION, backoff=0.01)
     yield client
     await client.aclose()
+
+
+class Webhook:
+    """The channel's webhook, reached in-process, with an inbox that only keeps the rows it is given."""
+
+    def __init__(self, channel: WahaChannel, client: httpx.AsyncClient):
+        self.channel, self.client = channel, client
+        self.stored: list[dict] = []
+
+    async def store(self, rows: list[dict]) -> int:
+        self.stored += rows
+        return len(rows)
+
+    def hub(self) -> Hub:
+        return hub_storing(self.store)
+
+
+def hub_storing(store: Callable[[list[dict]], Awaitable[int]]) -> Hub:
+    """A Hub that hands rows to `store` and nothing else: no outbox behind it."""
+
+    async def no_failure(*_report: object) -> None:
+        return None
+
+    return Hub(store, no_failure, wake_outbox=lambda: None, failed=lambda: None)
+
+
+async def dropped(rows: list[dict]) -> int:
+    return len(rows)
+
+
+@pytest.fixture
+async def webhook(engine, api):
+    channel = WahaChannel(engine, api, HMAC_KEY)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=Starlette(routes=channel.routes())), base_url="http://bot.test") as client:
+        hook = Webhook(channel, client)
+        await channel.start(hook.hub())
+        yield hook
 
 
 # --- The signature ------------------------------------------------------------------------------
@@ -105,6 +148,42 @@ def test_a_field_of_the_wrong_type_is_malformed(maker, change):
     event["payload"].update(change)
     with pytest.raises(Malformed):
         incoming(event, SESSION)
+
+
+# --- The webhook --------------------------------------------------------------------------------
+
+
+async def test_a_signed_message_is_stored_keyed_by_its_id_without_the_push_name(webhook, maker):
+    event = maker.message(AMINA, "bonjour")
+    response = await maker.post(webhook.client, event)
+    [row] = webhook.stored
+    assert response.status_code == 200
+    assert (row["channel"], row["delivery_id"], row["payload"]) == ("waha", event["payload"]["id"], {"from": AMINA.chat_id, "kind": "text", "text": "bonjour"})
+    assert AMINA.number not in row["sender_key"] and AMINA.push_name not in json.dumps(row)
+
+
+async def test_an_event_that_is_not_a_persons_message_is_answered_200_and_not_stored(webhook, maker):
+    response = await maker.post(webhook.client, maker.from_me(AMINA, "bonjour"))
+    assert response.status_code == 200 and webhook.stored == []
+
+
+async def test_a_body_over_the_limit_is_refused_with_413_before_it_is_read(webhook, maker):
+    event = maker.message(AMINA, "x" * MAX_BODY)
+    assert (await maker.post(webhook.client, event)).status_code == 413 and webhook.stored == []
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", json.dumps({"event": "message", "session": SESSION, "payload": "a text"}).encode()])
+async def test_a_signed_body_that_is_not_a_well_formed_event_is_refused_with_400_and_not_logged(webhook, maker, caplog, body):
+    response = await webhook.client.post("/webhooks/waha", content=body, headers=maker.sign(body))
+    assert response.status_code == 400 and webhook.stored == []
+    assert body.decode() not in caplog.text
+
+
+async def test_without_an_hmac_key_the_start_warns_that_unsigned_calls_are_taken(engine, api, caplog):
+    channel = WahaChannel(engine, api, None)
+    with caplog.at_level(logging.WARNING):
+        await channel.start(hub_storing(dropped))
+    assert "WAHA_HMAC_KEY is not set" in caplog.text
 
 
 # --- What is sent -------------------------------------------------------------------------------
