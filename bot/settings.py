@@ -90,6 +90,14 @@ class Settings(BaseSettings):
     """Shared with a bridge (docs/bridge.md): it signs every call, both ways."""
     bridge_send_url: AnyHttpUrl | None = None
     """Where the bot posts its replies for the bridge to deliver."""
+    waha_url: AnyHttpUrl | None = None
+    """WAHA's address as the bot reaches it (e.g. http://waha:3000): set, the WAHA channel runs and WAHA posts to /webhooks/waha."""
+    waha_api_key: SecretStr | None = None
+    """The key WAHA requires in X-Api-Key (WAHA's own WAHA_API_KEY, in plain)."""
+    waha_session: str = "default"
+    """The WAHA session (the WhatsApp number) the bot answers for; other sessions' events are left."""
+    waha_hmac_key: SecretStr | None = None
+    """WAHA's WHATSAPP_HOOK_HMAC_KEY: set, every webhook call must carry its HMAC; unset, anyone who can reach the bot can post."""
 
     @property
     def sent_journal_path(self) -> Path | None:
@@ -126,6 +134,10 @@ class Settings(BaseSettings):
     def bridge_enabled(self) -> bool:
         return self.bridge_secret is not None and self.bridge_send_url is not None
 
+    @property
+    def waha_enabled(self) -> bool:
+        return self.waha_url is not None
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -141,7 +153,7 @@ class Settings(BaseSettings):
             return value
         raise ValueError("must start with sqlite:// or postgresql://")
 
-    @field_validator("webhook_url", "webhook_secret", mode="before")
+    @field_validator("webhook_url", "webhook_secret", "waha_url", "waha_api_key", "waha_hmac_key", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`WEBHOOK_URL=` in a .env or a compose file means "no webhook", not a broken URL."""
@@ -202,6 +214,20 @@ class Settings(BaseSettings):
             raise ValueError(f"the template's language code for {', '.join(missing)} is missing (e.g. {DEFAULT_TEMPLATE_LANGUAGES})")
         return {lang: code.strip() for lang, code in codes.items()}
 
+    @field_validator("waha_session")
+    @classmethod
+    def _waha_session(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+            raise ValueError("must be the session's name in WAHA (letters, digits, _ and -), e.g. default")
+        return value
+
+    @model_validator(mode="after")
+    def _waha_key(self) -> "Settings":
+        """WAHA's API must not be open to whoever reaches it (WAHA's security guide): the bot sends its key."""
+        if self.waha_url is not None and self.waha_api_key is None:
+            raise ValueError("The WAHA settings are incomplete: WAHA_URL is set, set WAHA_API_KEY too (WAHA's own WAHA_API_KEY, in plain)")
+        return self
+
     @model_validator(mode="after")
     def _whatsapp_complete(self) -> "Settings":
         """Half a WhatsApp configuration would fail only when the first message arrives: say so at start."""
@@ -249,7 +275,7 @@ class Settings(BaseSettings):
     def _staff_pairs(cls, value: object) -> object:
         return parse_staff_ids(value) if isinstance(value, str) else value
 
-    @field_validator("pseudonym_secret", "rasa_token")
+    @field_validator("pseudonym_secret", "rasa_token", "waha_hmac_key")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:

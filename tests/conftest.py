@@ -24,6 +24,7 @@ from bot.storage import Storage, connect, upgrade
 from fakes.bridge import FakeBridge
 from fakes.graph_api import FakeGraphApi
 from fakes.telegram_api import FakeBotApi
+from fakes.waha import FakeWaha
 from handover.schedule import Schedule, load_schedule
 from nlu.embedded import EmbeddedNLU
 from nlu.fitting import fit
@@ -94,6 +95,13 @@ async def bridge() -> AsyncIterator[FakeBridge]:
     """A bridge on 127.0.0.1 that takes the bot's signed replies (tests/fakes/bridge.py)."""
     async with FakeBridge() as fake:
         yield fake
+
+
+@pytest.fixture
+async def waha() -> AsyncIterator[FakeWaha]:
+    """WAHA, the self-hosted WhatsApp HTTP API, on 127.0.0.1 (tests/fakes/waha.py)."""
+    async with FakeWaha() as server:
+        yield server
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ CHANNELS = (
     Registered("telegram", lambda s: s.telegram_enabled, "bot.channels.telegram.channel:TelegramChannel", "TELEGRAM_BOT_TOKEN"),
     Registered("whatsapp", lambda s: s.whatsapp_enabled, "bot.channels.whatsapp.channel:WhatsAppChannel.from_settings", "the WHATSAPP_* settings"),
     Registered("bridge", lambda s: s.bridge_enabled, "bot.channels.bridge.channel:BridgeChannel.from_settings", "BRIDGE_SECRET and BRIDGE_SEND_URL"),
+    Registered("waha", lambda s: s.waha_enabled, "bot.channels.waha.channel:WahaChannel.from_settings", "WAHA_URL"),
 )
 
 

@@ -18,13 +18,13 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from fakes.loopback import LoopbackServer
+from fakes.loopback import LoopbackFake
 
 ACCESS_TOKEN = "EAAG-fake-access-token-for-the-loopback-graph-api"
 APP_SECRET = "fake-meta-app-secret-0123456789"
@@ -85,8 +85,11 @@ class Sent:
         return [(row["id"], row["title"]) for section in action["sections"] for row in section["rows"]]
 
 
-class FakeGraphApi:
+class FakeGraphApi(LoopbackFake):
+    """Served on loopback while its `async with` block runs; `url` is the root WHATSAPP_API_BASE_URL takes."""
+
     def __init__(self, token: str = ACCESS_TOKEN, app_secret: str = APP_SECRET, phone_number_id: str = PHONE_NUMBER_ID):
+        super().__init__([Route("/{version}/{phone_number_id}/messages", self._messages, methods=["POST"])])
         self.token = token
         self.app_secret = app_secret
         self.phone_number_id = phone_number_id
@@ -102,19 +105,6 @@ class FakeGraphApi:
         """What the next sends get: an error, or None to go through."""
         self._next_id = 1
         self._sent_to: dict[str, asyncio.Condition] = defaultdict(asyncio.Condition)
-        self._server = LoopbackServer([Route("/{version}/{phone_number_id}/messages", self._messages, methods=["POST"])])
-
-    @property
-    def url(self) -> str:
-        """The server root, as WHATSAPP_API_BASE_URL takes it."""
-        return self._server.url
-
-    async def __aenter__(self) -> Self:
-        await self._server.start()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        await self._server.stop()
 
     # --- What Meta posts to the bot's webhook ---------------------------------------------------
 

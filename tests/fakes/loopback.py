@@ -1,6 +1,7 @@
 """A fake platform's web server: a Starlette app on uvicorn, on a free port of 127.0.0.1, in the test's event loop."""
 
 import asyncio
+from typing import Self
 
 import uvicorn
 from starlette.applications import Starlette
@@ -32,3 +33,21 @@ class LoopbackServer:
         assert self._server is not None and self._serving is not None
         self._server.should_exit = True
         await self._serving
+
+
+class LoopbackFake:
+    """A fake platform, served on loopback while its `async with` block runs; `url` is its root."""
+
+    def __init__(self, routes: list[BaseRoute]):
+        self._server = LoopbackServer(routes)
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    async def __aenter__(self) -> Self:
+        await self._server.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self._server.stop()

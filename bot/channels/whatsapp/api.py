@@ -7,14 +7,13 @@ done about them: wait and send again (rate limits, outages), hold until the pers
 Nothing here logs a message, a phone number or the access token; an error is logged by its code.
 """
 
-import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from bot.channels.retries import FIRST_BACKOFF, RETRY_BUSY, Busy, quickly_retried, retry_after
 from bot.channels.whatsapp.render import message, pieces, rest, template
 from bot.i18n import Catalogs
 from bot.languages import DEFAULT
@@ -24,14 +23,6 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
-QUICK_RETRIES = 2
-"""Times a busy or failing call is tried again at once (after a short wait) before the caller is told to retry later."""
-FIRST_BACKOFF = 0.5
-"""Seconds before the first quick retry; doubled each time."""
-LONGEST_QUICK_WAIT = 5.0
-"""A Retry-After longer than this is not waited out here: the caller (the outbox) retries later."""
-RETRY_BUSY = 30.0
-"""Seconds to wait after a rate limit or an outage, when Meta does not say."""
 RETRY_REFUSED_TOKEN = 300.0
 """Seconds to wait when the access token is refused: time for someone to fix WHATSAPP_ACCESS_TOKEN, with nothing lost."""
 
@@ -47,20 +38,13 @@ REFUSED_TOKEN = frozenset({0, 3, 10, 190, *range(200, 300)})
 """The access token expired, was revoked, or lacks a permission: a configuration problem."""
 
 
-@dataclass(frozen=True)
-class _Busy:
-    """A call worth trying again; `retry_after` when Meta said how long to wait."""
-
-    retry_after: float | None
-
-
 def result_of_error(code: int | None) -> DeliveryResult:
     """What an error reported after the fact (a failed status in the webhook) means for the message."""
     outcome = _sort(code, http_status=None, retry_after=None)
-    return RetryLater(RETRY_BUSY) if isinstance(outcome, _Busy) else outcome
+    return RetryLater(RETRY_BUSY) if isinstance(outcome, Busy) else outcome
 
 
-def _sort(code: int | None, http_status: int | None, retry_after: float | None) -> DeliveryResult | _Busy:
+def _sort(code: int | None, http_status: int | None, retry_after: float | None) -> DeliveryResult | Busy:
     """Meta's error code first (Meta's advice); the HTTP status when the code says nothing."""
     if code in OUTSIDE_WINDOW:
         return OutsideWindow()
@@ -71,10 +55,10 @@ def _sort(code: int | None, http_status: int | None, retry_after: float | None) 
         return RetryLater(RETRY_REFUSED_TOKEN)
     if code in RATE_LIMITS or http_status == 429:
         log.warning("WhatsApp asks the bot to slow down (error %s).", code)
-        return _Busy(retry_after)
+        return Busy(retry_after)
     if code in TRANSIENT or (http_status is not None and http_status >= 500):
         log.warning("The WhatsApp Cloud API failed (HTTP %s, error %s).", http_status, code)
-        return _Busy(retry_after)
+        return Busy(retry_after)
     log.error("WhatsApp refused a message (HTTP %s, error %s).", http_status, code)
     return Undeliverable("invalid")
 
@@ -100,34 +84,24 @@ class GraphApi:
     async def send(self, fields: Mapping[str, Any]) -> DeliveryResult:
         """One message (`to` and its type's fields); Delivered carries WhatsApp's message id (wamid)."""
         body = {"messaging_product": "whatsapp", "recipient_type": "individual", **fields}
-        busy = _Busy(None)
-        for attempt in range(QUICK_RETRIES + 1):
-            outcome = await self._post(body)
-            if not isinstance(outcome, _Busy):
-                return outcome
-            busy = outcome
-            wait = busy.retry_after if busy.retry_after is not None else self._backoff * 2**attempt
-            if attempt == QUICK_RETRIES or wait > LONGEST_QUICK_WAIT:
-                break
-            await asyncio.sleep(wait)
-        return RetryLater(busy.retry_after if busy.retry_after is not None else RETRY_BUSY)
+        return await quickly_retried(lambda: self._post(body), self._backoff)
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _post(self, body: dict[str, Any]) -> DeliveryResult | _Busy:
+    async def _post(self, body: dict[str, Any]) -> DeliveryResult | Busy:
         try:
             response = await self._client.post(self.url, json=body)
         except httpx.TransportError as error:
             log.warning("The WhatsApp Cloud API could not be reached (%s).", type(error).__name__)
-            return _Busy(None)
+            return Busy(None)
         data = _json(response)
         if response.is_success:
             messages = data.get("messages") or [{}]
             return Delivered(messages[0].get("id"))
         refusal = data.get("error")
         code = refusal.get("code") if isinstance(refusal, dict) and isinstance(refusal.get("code"), int) else None
-        return _sort(code, response.status_code, _retry_after(response))
+        return _sort(code, response.status_code, retry_after(response))
 
 
 class WhatsAppSender:
@@ -167,10 +141,3 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers["Retry-After"]))
-    except (KeyError, ValueError):
-        return None

@@ -7,6 +7,7 @@ without a server. The limits are WhatsApp's: a message over one of them is refus
 import logging
 from collections.abc import Sequence
 
+from bot.channels.text import split
 from bot.messages import QuickReply, Reply
 
 log = logging.getLogger(__name__)
@@ -48,18 +49,6 @@ def rest(parts: Sequence[Reply]) -> Reply:
     """The pieces not sent yet, as one Reply again (to be queued and split anew)."""
     last = parts[-1]
     return Reply("".join(part.text for part in parts), last.lang, last.quick_replies, last.discreet)
-
-
-def split(text: str, limit: int) -> list[str]:
-    """Consecutive slices of at most `limit` characters, cut after a line break, else after a space, else anywhere."""
-    slices = []
-    while len(text) > limit:
-        window = text[:limit]
-        cut = window.rfind("\n") + 1 or window.rfind(" ") + 1 or limit
-        slices.append(text[:cut])
-        text = text[cut:]
-    slices.append(text)
-    return slices
 
 
 def _tail(text: str, limit: int) -> tuple[str, str]:
