@@ -8,6 +8,7 @@ staff group runs a bot of its own, with Telegram and a staff group.
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -149,8 +150,17 @@ async def test_a_number_written_back_picks_that_choice_of_the_numbered_list(bot,
     await bot.answered(person, faq.answer(entry, "fr"))
 
 
-async def test_a_waha_person_who_asks_for_a_person_is_answered_by_staff_from_the_telegram_group(tmp_path):
-    port, person = free_port(), WahaPerson("32470000801", "Handover Private")
+ASKS_FOR_A_PERSON = {
+    "fr": "je voudrais parler a une personne de l'equipe",
+    "es": "quiero hablar con una persona del equipo por favor",
+    "ar": "بغيت نهضر مع شي واحد من الفريق",
+}
+
+
+@asynccontextmanager
+async def staffed_bot(tmp_path) -> AsyncIterator[tuple[FakeBotApi, FakeWaha, BotProcess, httpx.AsyncClient]]:
+    """A bot with WAHA and the Telegram staff group, during a permanence that is open now."""
+    port = free_port()
     brussels = datetime.now(ZoneInfo("Europe/Brussels"))
     start = max(brussels - timedelta(minutes=30), brussels.replace(hour=0, minute=0))
     schedule = tmp_path / "schedule.yml"
@@ -158,10 +168,22 @@ async def test_a_waha_person_who_asks_for_a_person_is_answered_by_staff_from_the
     staff = {"STAFF_CHAT_ID": str(STAFF_CHAT), "STAFF_IDS": f"{SAM.id}:Sam", "SCHEDULE_FILE": str(schedule)}
     client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}")
     async with FakeBotApi() as bot_api, FakeWaha() as waha, bot_process(bot_api, tmp_path, **waha_environment(waha, port), **staff) as process, client:
-        await waha.post(client, waha.message(person, "je voudrais parler a une personne de l'equipe"))
-        await wait_for(lambda: bool(bot_api.created_topics) and posts(bot_api, thread_of(bot_api)) != [], 30)
+        yield bot_api, waha, process, client
+
+
+async def handed_over(bot_api: FakeBotApi, waha: FakeWaha, client: httpx.AsyncClient, person: WahaPerson, lang: str) -> int:
+    """The person asks for a person in `lang`; the topic the staff group got for them."""
+    await waha.post(client, waha.message(person, ASKS_FOR_A_PERSON[lang]))
+    await wait_for(lambda: bool(bot_api.created_topics) and posts(bot_api, thread_of(bot_api)) != [], 30)
+    return thread_of(bot_api)
+
+
+async def test_a_waha_person_who_asks_for_a_person_is_answered_by_staff_from_the_telegram_group(tmp_path):
+    person = WahaPerson("32470000801", "Handover Private")
+    async with staffed_bot(tmp_path) as (bot_api, waha, process, client):
+        thread = await handed_over(bot_api, waha, client, person, "fr")
         since = waha.mark()
-        in_topic(bot_api, SAM, "Bonjour, ici Sam de l'équipe. Je vous écoute.", thread_of(bot_api))
+        in_topic(bot_api, SAM, "Bonjour, ici Sam de l'équipe. Je vous écoute.", thread)
         await wait_for(lambda: waha.texts(person, since) != [], 30)
 
     [relayed] = waha.texts(person, since)
@@ -169,3 +191,15 @@ async def test_a_waha_person_who_asks_for_a_person_is_answered_by_staff_from_the
     staff_side = " ".join([*bot_api.texts(STAFF_CHAT), *(call.params["name"] for call in bot_api.calls_to("createForumTopic"))])
     for private in (person.number, person.push_name):
         assert private not in process.logs and private not in staff_side
+
+
+@pytest.mark.parametrize("lang", ["es", "ar"])
+async def test_staff_answer_a_waha_person_with_a_snippet_in_their_language(tmp_path, faq: Faq, lang):
+    person = WahaPerson("34600000802", "Snippet Private")
+    async with staffed_bot(tmp_path) as (bot_api, waha, _process, client):
+        thread = await handed_over(bot_api, waha, client, person, lang)
+        since = waha.mark()
+        in_topic(bot_api, SAM, "/snippet prep-cost", thread)
+        await wait_for(lambda: waha.texts(person, since) != [], 30)
+
+    assert waha.texts(person, since) == [faq.text(faq.snippets["prep-cost"].text, lang)]
