@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot import logs
-from bot.cli import conversation, db, faq, handover, nlu
+from bot.cli import conversation, db, faq, handover, nlu, report
 from bot.errors import ContentInvalid, NLUUnavailable, SettingsError
 from bot.settings import DEFAULT_DATABASE_URL, Settings, load_settings
 
@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_faq(commands)
     _add_nlu(commands)
     _add_handover(commands)
+    _add_report(commands)
     _add_db(commands)
     listed = "\n".join(f"  {name:<22} {summary}" for name, summary, _ in leaf_commands(parser))
     parser.epilog = f"Commands:\n{listed}\n\n`outreach-bot COMMAND --help` says what a command reads and changes, with examples."
@@ -219,6 +220,30 @@ def _add_handover(commands: Subcommands) -> None:
         "is set up, or to check on it. Reads the database (DATABASE_URL); changes nothing.",
         ("outreach-bot handover queue", "the list"),
     )
+
+
+def _add_report(commands: Subcommands) -> None:
+    command = _leaf(
+        commands, "report", report.report, "the figures for the funders: people, topics, handovers, waits",
+        "Counts, for a period, the people the permanence reached (new and returning), the "
+        "conversations and messages, what they asked about (the topics of REPORT_CATEGORIES_FILE), "
+        "who was answered by the bot and who was handed to the team, why, in or out of the "
+        "permanence's hours, how long the first reply took, how each handover ended, and where "
+        "people came from (campaigns). By language and channel. Never a message's text; a count "
+        "under REPORT_SMALL_CELL (5) is shown as <5. Periods: a month (2026-03), a two-month "
+        "period (2026-P1 is January-February, up to P6), a quarter (2026-Q2), a year, or "
+        "--from/--to. Reads the database (DATABASE_URL); changes nothing. Charts need the "
+        "'reports' extra (pip install 'outreach-bot[reports]').",
+        ("outreach-bot report --period 2026-P1", "January and February, on the terminal"),
+        ("outreach-bot report --period 2026-P1 --csv out/ --charts out/", "the same, and CSV files, PNG charts and a PDF in out/"),
+        ("outreach-bot report --from 2026-03-01 --to 2026-03-15 --lang en", "any range of days, in English"),
+    )
+    command.add_argument("--period", help="2026-03, 2026-P1 (two months: P1 to P6), 2026-Q2 or 2026")
+    command.add_argument("--from", dest="start", type=report.day, metavar="YYYY-MM-DD", help="the first day (with --to)")
+    command.add_argument("--to", dest="end", type=report.day, metavar="YYYY-MM-DD", help="the last day, included")
+    command.add_argument("--lang", choices=["fr", "en"], default="fr", help="the language of the headings and charts (default fr)")
+    command.add_argument("--csv", type=Path, metavar="DIR", help="also write one CSV file per table in DIR")
+    command.add_argument("--charts", type=Path, metavar="DIR", help="also write the charts (PNG) and a PDF of them all in DIR")
 
 
 def _add_db(commands: Subcommands) -> None:

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.engine import answers, crisis, language_choice, menus, payloads, privacy, routing
+from bot.engine import answers, campaigns, crisis, language_choice, menus, payloads, privacy, routing
 from bot.engine.fallback import empty, unsupported
 from bot.engine.knowledge import Knowledge
 from bot.engine.payloads import Action, Payload
@@ -24,6 +24,7 @@ from bot.messages import InboundMessage, Reply, StoredReply, reply_to_body
 from bot.pseudonym import pseudonym
 from bot.storage import Repository, Storage
 from bot.storage.models import ERASE_WHEN_DONE
+from bot.storage.statistics import Visit
 from handover.schedule import Schedule
 from nlu.intents import HUMAN_REQUEST, Route
 
@@ -51,6 +52,8 @@ class Engine:
         self.schedule = schedule
         self.desk = desk
         self._key = pseudonym_key
+        self.zone = schedule.timezone if schedule is not None else UTC
+        """Where the reports' months begin: the permanence's timezone."""
 
     @property
     def faq(self) -> Faq:
@@ -100,6 +103,11 @@ class Engine:
             return []
         if arrival.has_held and await repo.outbox.release_held(user, now) and self.desk is not None:
             self.desk.wake()
+        if arrival.is_new:
+            message, source = campaigns.arrived_from(message)
+            if source is not None:
+                user.state = {**user.state, campaigns.STATE_KEY: source}
+        visit = Visit(user.pseudonym, arrival.is_new, self.schedule.is_open(now) if self.schedule else None, user.state.get(campaigns.STATE_KEY))
         turn = Turn(
             repo, user, arrival.is_new, message, now, faq, nlu, self.catalogs.translator(user.language),
             catalogs=self.catalogs, schedule=self.schedule, desk=self.desk, retention_days=self.retention_days,
@@ -107,7 +115,7 @@ class Engine:
         if arrival.open_request_id is not None:
             turn.open_request = await repo.handover.get(arrival.open_request_id)
         await self._dispatch(turn)
-        await repo.stats.record(now, message.channel, turn.lang, turn.intent, turn.route)
+        await repo.stats.record(now, message.channel, turn.lang, turn.intent, turn.route, visit, self.zone)
         return turn.replies
 
     async def _dispatch(self, turn: Turn) -> None:
