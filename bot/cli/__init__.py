@@ -150,6 +150,18 @@ def _add_faq(commands: Subcommands) -> None:
         "training data; changes nothing.",
         ("outreach-bot faq coverage", "the table"),
     )
+    unanswered = _leaf(
+        faq_actions, "unanswered", faq.unanswered, "the questions the bot could not answer, grouped, to know what to add",
+        "Lists the questions the bot did not understand, or answered with little confidence, in the "
+        "last days (UNANSWERED_DAYS, 30 by default, is how long they are kept), grouped by likeness, "
+        "the largest group first, with how many, the intent the bot guessed and a few examples. Names, "
+        "phone numbers, e-mail addresses, links and long numbers were taken out before they were "
+        "stored; still, they are what people wrote: only the FAQ editors should read this. Reads the "
+        "database (DATABASE_URL); changes nothing.",
+        ("outreach-bot faq unanswered", "the last 30 days"),
+        ("outreach-bot faq unanswered --days 7", "the last week"),
+    )
+    unanswered.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
 
 
 def _add_nlu(commands: Subcommands) -> None:

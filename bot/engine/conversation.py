@@ -42,12 +42,14 @@ class Engine:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         schedule: Schedule | None = None,
         desk: StaffSide | None = None,
+        unanswered_days: int = 30,
     ):
-        """`desk`: the staff side, when the bot runs with one (not in the terminal chat)."""
+        """`desk`: the staff side, when the bot runs with one (not in the terminal chat). `unanswered_days`: said in /privacy."""
         self.storage = storage
         self.knowledge = knowledge
         self.catalogs = catalogs
         self.retention_days = retention_days
+        self.unanswered_days = unanswered_days
         self.clock = clock
         self.schedule = schedule
         self.desk = desk
@@ -111,6 +113,7 @@ class Engine:
         turn = Turn(
             repo, user, arrival.is_new, message, now, faq, nlu, self.catalogs.translator(user.language),
             catalogs=self.catalogs, schedule=self.schedule, desk=self.desk, retention_days=self.retention_days,
+            unanswered_days=self.unanswered_days,
         )
         if arrival.open_request_id is not None:
             turn.open_request = await repo.handover.get(arrival.open_request_id)
