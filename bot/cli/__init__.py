@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot import logs
-from bot.cli import conversation, db, faq, handover, nlu, report
+from bot.cli import campaign, conversation, db, faq, handover, nlu, report
 from bot.errors import ContentInvalid, NLUUnavailable, SettingsError
 from bot.settings import DEFAULT_DATABASE_URL, Settings, load_settings
 
@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_nlu(commands)
     _add_handover(commands)
     _add_report(commands)
+    _add_campaign(commands)
     _add_db(commands)
     listed = "\n".join(f"  {name:<22} {summary}" for name, summary, _ in leaf_commands(parser))
     parser.epilog = f"Commands:\n{listed}\n\n`outreach-bot COMMAND --help` says what a command reads and changes, with examples."
@@ -256,6 +257,27 @@ def _add_report(commands: Subcommands) -> None:
     command.add_argument("--lang", choices=["fr", "en"], default="fr", help="the language of the headings and charts (default fr)")
     command.add_argument("--csv", type=Path, metavar="DIR", help="also write one CSV file per table in DIR")
     command.add_argument("--charts", type=Path, metavar="DIR", help="also write the charts (PNG) and a PDF of them all in DIR")
+
+
+def _add_campaign(commands: Subcommands) -> None:
+    campaign_actions = _group(commands, "campaign", "Outreach campaigns: links and QR codes that reports count people by.")
+    new = _leaf(
+        campaign_actions, "new", campaign.new, "print a campaign's Telegram and WhatsApp links and write their QR codes",
+        "Makes the links of an outreach campaign (a flyer, a post, a van's visit): a Telegram link "
+        "that opens the bot with the campaign's code, and a WhatsApp link whose first message is "
+        "filled in with a greeting and the code (ref:NAME). The bot notes the code on a new person's "
+        "first message and never reads it as a question; the report counts, per campaign, who "
+        "arrived, asked a question and was handed to the team. Writes a QR code (PNG) of each link "
+        "in --out. The bot's username and number come from TELEGRAM_BOT_USERNAME and "
+        "WHATSAPP_NUMBER, or --bot and --number. Changes nothing in the database.",
+        ("outreach-bot campaign new 'Flyer Gare du Nord' --bot OutreachBxlBot", "the Telegram link and its QR code"),
+        ("outreach-bot campaign new van-march --number 32470123456 --lang es --out qr/", "a WhatsApp link greeting in Spanish, its QR code in qr/"),
+    )
+    new.add_argument("name", help="the campaign's name; links carry it in lower case, e.g. flyer-gare-du-nord")
+    new.add_argument("--bot", help="the bot's Telegram username (default TELEGRAM_BOT_USERNAME)")
+    new.add_argument("--number", help="the bot's WhatsApp number, international (default WHATSAPP_NUMBER)")
+    new.add_argument("--lang", choices=sorted(campaign.GREETINGS), default="fr", help="the language of the WhatsApp link's greeting (default fr)")
+    new.add_argument("--out", type=Path, default=Path("."), help="the folder of the QR codes (default: this one)")
 
 
 def _add_db(commands: Subcommands) -> None:
