@@ -220,7 +220,7 @@ async def start(settings: Settings, knowledge: tuple[Faq, EmbeddedNLU] | None = 
     clock = partial(datetime.now, UTC)
     wakeup = asyncio.Event()
     desk = Desk(storage, lambda: shared.faq, catalogs, settings.staff_language, clock, wake=wakeup.set) if staff_side else None
-    engine = Engine(storage, shared, catalogs, key, settings.retention_days, clock, load_schedule(settings.schedule_file), desk)
+    engine = Engine(storage, shared, catalogs, key, settings.retention_days, clock, load_schedule(settings.schedule_file), desk, settings.unanswered_days)
     app = App(settings, storage, shared, engine, desk, wakeup, rasa)
     if refused is not None:
         problems = _listed(refused.problems)

@@ -102,7 +102,7 @@ async def serve(settings: Settings, app: App, stop: asyncio.Event, ready: Callab
             stack.push_async_callback(channel.aclose)
         stack.push_async_callback(_stop_outbox, outbox, asyncio.create_task(outbox.run()))
         if app.desk is not None:
-            stack.push_async_callback(_cancel, asyncio.create_task(jobs.run(app.desk, app.storage, app.engine.schedule, settings.retention_days, app.engine.clock)))
+            stack.push_async_callback(_cancel, asyncio.create_task(jobs.run(app.desk, app.storage, app.engine.schedule, settings.retention_days, app.engine.clock, settings.unanswered_days)))
         stack.push_async_callback(_stop_inbox, inbox, asyncio.create_task(inbox.run()))
         waiting = [asyncio.create_task(stop.wait())]
         if listening is not None:

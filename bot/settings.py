@@ -71,6 +71,16 @@ class Settings(BaseSettings):
     staff_language: Language = DEFAULT
     pseudonym_secret: SecretStr | None = None
     retention_days: int = Field(default=30, ge=1, le=3650)
+    unanswered_days: int = Field(default=30, ge=1, le=365)
+    """How long the questions the bot could not answer (scrubbed) are kept for the FAQ editors."""
+    report_small_cell: int = Field(default=5, ge=1, le=100)
+    """A report shows a count of people under this as "<5": a small number can point to someone."""
+    report_categories_file: Path = REPOSITORY / "bot" / "reports" / "categories.yml"
+    """The team's mapping of intents to the report's topics."""
+    telegram_bot_username: str | None = None
+    """The bot's @username without the @, for campaign links (t.me/<username>?start=...)."""
+    whatsapp_number: str | None = None
+    """The bot's WhatsApp number in international form without + (32470123456), for campaign links (wa.me/...)."""
     faq_reload_seconds: float = Field(default=1.0, ge=0)
     """How often the running bot looks for FAQ edits; 0 turns live reloading off."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

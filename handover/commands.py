@@ -1,6 +1,6 @@
 """What staff type in the staff group, turned into the desk's actions (handover/desk.py).
 
-In a conversation's topic: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID,
+In a conversation's topic: /claim, /release, /transfer NAME, /close [OUTCOME], /note TEXT, /faq ID,
 /snippet NAME, /block REASON, and any other text is a reply to the person — unless it is meant for the team: it
 starts with "!", or it replies to a colleague's message; then it is kept as a note, never sent.
 In the group's general topic: /queue. Anywhere in the group: /id, the ids the settings need.
@@ -15,6 +15,7 @@ import logging
 from collections.abc import Mapping
 
 from handover.desk import Desk
+from handover.outcomes import choices, outcome_of
 from handover.staff import StaffMessage
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class StaffCommands:
             case "/transfer":
                 await self._transfer(message.thread_id, conversation, alias, argument, key)
             case "/close":
-                await self.desk.close(conversation, alias, key)
+                await self._close(message.thread_id, conversation, alias, argument, key)
             case "/note":
                 await self.desk.note(conversation, alias, argument, key)
             case "/faq":
@@ -75,7 +76,7 @@ class StaffCommands:
                 await self._write(conversation, alias, message, key)
             case _:
                 help_text = self.desk.t.gettext(
-                    "Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /snippet NAME, /block REASON. "
+                    "Commands: /claim, /release, /transfer NAME, /close [OUTCOME], /note TEXT, /faq ID, /snippet NAME, /block REASON. "
                     "A message that starts with ! or replies to a colleague's message stays with the team; anything else you write is sent to the person."
                 )
                 await self.desk.say_in_thread(message.thread_id, help_text)
@@ -88,6 +89,15 @@ class StaffCommands:
             await self.desk.say_in_thread(thread_id, self.desk.t.gettext("Transfer to whom? Write /transfer and one of: {names}", names=names))
             return
         await self.desk.transfer(conversation, alias, colleague, key)
+
+    async def _close(self, thread_id: int, conversation: int, alias: str, argument: str, key: str | None) -> None:
+        """/close, or /close with what came of it (a number or a key of handover/outcomes.py), which the report counts."""
+        outcome = outcome_of(argument) if argument else None
+        if argument and outcome is None:
+            t = self.desk.t
+            await self.desk.say_in_thread(thread_id, t.gettext("How did it end? Close with one of:") + "\n" + choices(t.gettext))
+            return
+        await self.desk.close(conversation, alias, outcome, key)
 
     async def _write(self, conversation: int, alias: str, message: StaffMessage, key: str | None) -> None:
         """Plain text goes to the person, unless it is meant for the team (see the module's docstring).

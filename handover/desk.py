@@ -81,7 +81,7 @@ class Desk:
             "",
             t.gettext(
                 "Write here to answer the person. Start with ! or reply to a colleague's message to keep it for the team. "
-                "Commands: /claim, /release, /transfer NAME, /close, /note TEXT, /faq ID, /block REASON."
+                "Commands: /claim, /release, /transfer NAME, /close [OUTCOME], /note TEXT, /faq ID, /snippet NAME, /block REASON."
             ),
         ]
         await repo.outbox.enqueue(STAFF, "", {"kind": "open_topic", "title": title, "text": "\n".join(lines)}, self.clock(), request=request)
@@ -140,11 +140,11 @@ class Desk:
 
         return await self._act(conversation, key, reply)
 
-    async def close(self, conversation: int, alias: str, key: str | None = None) -> Outcome:
-        """The person is told they can write again whenever they want."""
+    async def close(self, conversation: int, alias: str, outcome: str | None = None, key: str | None = None) -> Outcome:
+        """The person is told they can write again whenever they want. `outcome`: what came of it (handover/outcomes.py), for reports."""
 
         async def close(repo: Repository, request: HandoverRequest, user: User) -> Outcome:
-            if not await repo.handover.close(request, self.clock()):
+            if not await repo.handover.close(request, self.clock(), outcome):
                 return Outcome.CLOSED
             await self._post(repo, request, self.t.gettext("{alias} closed this conversation.", alias=alias))
             await self._tell_person(repo, user, request, lambda p: p.gettext("The team has closed this conversation. You can write again here whenever you want."))

@@ -1,9 +1,10 @@
-"""What the bot does by itself, on a clock: permanence announcements, erasing old text, forgetting old delivery ids."""
+"""What the bot does by itself, on a clock: permanence announcements, erasing old text (handovers, unanswered
+questions), forgetting old delivery ids and the salts of reporting buckets that are over."""
 
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.storage import Storage
 from handover.desk import Desk
@@ -42,13 +43,28 @@ async def erase_old_text(storage: Storage, retention_days: int, now: datetime) -
         return await repo.handover.erase_closed_before(now - timedelta(days=retention_days))
 
 
+async def erase_old_unanswered(storage: Storage, unanswered_days: int, now: datetime) -> int:
+    """The questions kept for the FAQ editors (bot/engine/unanswered.py), UNANSWERED_DAYS at most."""
+    async with storage.unit() as repo:
+        return await repo.unanswered.erase_before(now - timedelta(days=unanswered_days))
+
+
+async def forget_old_salts(storage: Storage, schedule: Schedule | None, now: datetime) -> int:
+    """Once a month, a period, a quarter or a year is over, its people's hashes can no longer be matched to anyone
+    (bot/storage/statistics.py); in the permanence's timezone, where the engine's buckets begin."""
+    async with storage.unit() as repo:
+        return await repo.stats.forget_salts_before(now, schedule.timezone if schedule is not None else UTC)
+
+
 async def forget_old_deliveries(storage: Storage, now: datetime) -> int:
     """Delivery ids, and the bare inbox rows of updates handled or set aside (their text went when they were)."""
     async with storage.unit() as repo:
         return await repo.forget_seen_updates(now - REMEMBER_DELIVERIES) + await repo.inbox.forget_handled(now - REMEMBER_DELIVERIES)
 
 
-async def run(desk: Desk, storage: Storage, schedule: Schedule | None, retention_days: int, clock: Callable[[], datetime]) -> None:
+async def run(
+    desk: Desk, storage: Storage, schedule: Schedule | None, retention_days: int, clock: Callable[[], datetime], unanswered_days: int = 30
+) -> None:
     while True:
         try:
             if schedule is not None:
@@ -56,6 +72,8 @@ async def run(desk: Desk, storage: Storage, schedule: Schedule | None, retention
             erased = await erase_old_text(storage, retention_days, clock())
             if erased:
                 log.info("Erased the text of %d closed handovers (retention %d days).", erased, retention_days)
+            await erase_old_unanswered(storage, unanswered_days, clock())
+            await forget_old_salts(storage, schedule, clock())
             await forget_old_deliveries(storage, clock())
         except Exception as error:  # the database may be restarting: the next round tries again
             log.warning("A scheduled job failed (%s); trying again in a minute.", type(error).__name__)

@@ -114,3 +114,19 @@ async def test_an_erasure_rolled_back_is_not_followed_by_a_checkpoint(storage: S
     async with storage.unit() as repo:
         assert await repo.people.get("ZWALUW23") is not None
     assert wal.stat().st_size >= size > 0
+
+
+async def test_forget_leaves_nothing_readable_of_a_question_kept_for_the_faq_editors(storage: Storage):
+    from bot.storage.unanswered import Unanswered
+
+    async with storage.unit() as repo:
+        user = (await repo.people.arrive("ZWALUW23", "telegram", "1", NOW)).user
+        await repo.unanswered.add(user, Unanswered(NOW, "fr", "out_of_scope", 0.1, PHRASE))
+    await checkpoint(storage)
+
+    async def forget(repo):
+        await repo.people.forget(await repo.people.get("ZWALUW23"))
+
+    await storage.transaction(forget)
+
+    assert readable(storage) == {}

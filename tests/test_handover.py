@@ -654,3 +654,29 @@ async def test_the_outbox_does_not_send_again_a_reply_the_journal_holds_as_sent(
         left = await repo.outbox.get(row.id)
     assert person.sent == []
     assert left is None
+
+
+async def test_close_with_an_outcome_keeps_it_for_the_report(engine, outbox, room, desk, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "/close 2", thread)
+    async with storage.unit() as repo:
+        request = await repo.handover.in_thread(thread)
+    assert (request.status, request.outcome) == ("closed", "referred")
+
+
+async def test_close_with_an_outcome_not_in_the_list_shows_the_list_and_closes_nothing(engine, outbox, room, desk, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "/close maybe", thread)
+    await deliver(outbox)
+    async with storage.unit() as repo:
+        assert (await repo.handover.in_thread(thread)).status != "closed"
+    assert "/close 1" in room.texts(thread)[-1] and "/close 5" in room.texts(thread)[-1]
+
+
+async def test_the_first_staff_reply_is_noted_as_the_wait_reports_measure(engine, outbox, room, desk, storage):
+    thread = await ask_for_a_person(engine, outbox, room)
+    await staff_says(desk, "Bonjour, je suis là", thread)
+    await staff_says(desk, "Vous êtes toujours là ?", thread)
+    async with storage.unit() as repo:
+        request = await repo.handover.in_thread(thread)
+    assert request.first_reply_at is not None and request.first_reply_at >= request.created_at

@@ -28,12 +28,13 @@ async def test_migrations_create_the_tables_and_can_run_again(database_url):
     assert {"users", "events", "handover_requests", "app_secrets", "alembic_version"} <= tables
 
 
-async def test_events_have_no_column_for_text_or_person(database_url):
+async def test_events_have_no_column_for_text_and_know_a_person_only_by_per_period_hashes(database_url):
     store = await migrated(database_url)
     async with store.engine.connect() as connection:
         columns = await connection.run_sync(lambda c: {col["name"] for col in inspect(c).get_columns("events")})
     await store.close()
-    assert columns == {"id", "at", "channel", "language", "intent", "route"}
+    per_period = {"person_month", "person_period", "person_quarter", "person_year"}
+    assert columns == {"id", "at", "channel", "language", "intent", "route", "first_contact", "in_hours", "source"} | per_period
 
 
 async def test_same_pseudonym_is_the_same_person(database_url):

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot import logs
-from bot.cli import conversation, db, faq, handover, nlu
+from bot.cli import campaign, conversation, db, faq, handover, nlu, report
 from bot.errors import ContentInvalid, NLUUnavailable, SettingsError
 from bot.settings import DEFAULT_DATABASE_URL, Settings, load_settings
 
@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_faq(commands)
     _add_nlu(commands)
     _add_handover(commands)
+    _add_report(commands)
+    _add_campaign(commands)
     _add_db(commands)
     listed = "\n".join(f"  {name:<22} {summary}" for name, summary, _ in leaf_commands(parser))
     parser.epilog = f"Commands:\n{listed}\n\n`outreach-bot COMMAND --help` says what a command reads and changes, with examples."
@@ -149,6 +151,18 @@ def _add_faq(commands: Subcommands) -> None:
         "training data; changes nothing.",
         ("outreach-bot faq coverage", "the table"),
     )
+    unanswered = _leaf(
+        faq_actions, "unanswered", faq.unanswered, "the questions the bot could not answer, grouped, to know what to add",
+        "Lists the questions the bot did not understand, or answered with little confidence, in the "
+        "last days (UNANSWERED_DAYS, 30 by default, is how long they are kept), grouped by likeness, "
+        "the largest group first, with how many, the intent the bot guessed and a few examples. Names, "
+        "phone numbers, e-mail addresses, links and long numbers were taken out before they were "
+        "stored; still, they are what people wrote: only the FAQ editors should read this. Reads the "
+        "database (DATABASE_URL); changes nothing.",
+        ("outreach-bot faq unanswered", "the last 30 days"),
+        ("outreach-bot faq unanswered --days 7", "the last week"),
+    )
+    unanswered.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
 
 
 def _add_nlu(commands: Subcommands) -> None:
@@ -219,6 +233,51 @@ def _add_handover(commands: Subcommands) -> None:
         "is set up, or to check on it. Reads the database (DATABASE_URL); changes nothing.",
         ("outreach-bot handover queue", "the list"),
     )
+
+
+def _add_report(commands: Subcommands) -> None:
+    command = _leaf(
+        commands, "report", report.report, "the figures for the funders: people, topics, handovers, waits",
+        "Counts, for a period, the people the permanence reached (new and returning), the "
+        "conversations and messages, what they asked about (the topics of REPORT_CATEGORIES_FILE), "
+        "who was answered by the bot and who was handed to the team, why, in or out of the "
+        "permanence's hours, how long the first reply took, how each handover ended, and where "
+        "people came from (campaigns). By language and channel. Never a message's text; a count "
+        "under REPORT_SMALL_CELL (5) is shown as <5. Periods: a month (2026-03), a two-month "
+        "period (2026-P1 is January-February, up to P6), a quarter (2026-Q2), a year, or "
+        "--from/--to. Reads the database (DATABASE_URL); changes nothing. Charts need the "
+        "'reports' extra (pip install 'outreach-bot[reports]').",
+        ("outreach-bot report --period 2026-P1", "January and February, on the terminal"),
+        ("outreach-bot report --period 2026-P1 --csv out/ --charts out/", "the same, and CSV files, PNG charts and a PDF in out/"),
+        ("outreach-bot report --from 2026-03-01 --to 2026-03-15 --lang en", "any range of days, in English"),
+    )
+    command.add_argument("--period", help="2026-03, 2026-P1 (two months: P1 to P6), 2026-Q2 or 2026")
+    command.add_argument("--from", dest="start", type=report.day, metavar="YYYY-MM-DD", help="the first day (with --to)")
+    command.add_argument("--to", dest="end", type=report.day, metavar="YYYY-MM-DD", help="the last day, included")
+    command.add_argument("--lang", choices=["fr", "en"], default="fr", help="the language of the headings and charts (default fr)")
+    command.add_argument("--csv", type=Path, metavar="DIR", help="also write one CSV file per table in DIR")
+    command.add_argument("--charts", type=Path, metavar="DIR", help="also write the charts (PNG) and a PDF of them all in DIR")
+
+
+def _add_campaign(commands: Subcommands) -> None:
+    campaign_actions = _group(commands, "campaign", "Outreach campaigns: links and QR codes that reports count people by.")
+    new = _leaf(
+        campaign_actions, "new", campaign.new, "print a campaign's Telegram and WhatsApp links and write their QR codes",
+        "Makes the links of an outreach campaign (a flyer, a post, a van's visit): a Telegram link "
+        "that opens the bot with the campaign's code, and a WhatsApp link whose first message is "
+        "filled in with a greeting and the code (ref:NAME). The bot notes the code on a new person's "
+        "first message and never reads it as a question; the report counts, per campaign, who "
+        "arrived, asked a question and was handed to the team. Writes a QR code (PNG) of each link "
+        "in --out. The bot's username and number come from TELEGRAM_BOT_USERNAME and "
+        "WHATSAPP_NUMBER, or --bot and --number. Changes nothing in the database.",
+        ("outreach-bot campaign new 'Flyer Gare du Nord' --bot OutreachBxlBot", "the Telegram link and its QR code"),
+        ("outreach-bot campaign new van-march --number 32470123456 --lang es --out qr/", "a WhatsApp link greeting in Spanish, its QR code in qr/"),
+    )
+    new.add_argument("name", help="the campaign's name; links carry it in lower case, e.g. flyer-gare-du-nord")
+    new.add_argument("--bot", help="the bot's Telegram username (default TELEGRAM_BOT_USERNAME)")
+    new.add_argument("--number", help="the bot's WhatsApp number, international (default WHATSAPP_NUMBER)")
+    new.add_argument("--lang", choices=sorted(campaign.GREETINGS), default="fr", help="the language of the WhatsApp link's greeting (default fr)")
+    new.add_argument("--out", type=Path, default=Path("."), help="the folder of the QR codes (default: this one)")
 
 
 def _add_db(commands: Subcommands) -> None:

@@ -48,3 +48,24 @@ def coverage(settings: Settings, _args: argparse.Namespace) -> int:
     faq, _problems = load_faq(settings.faq_dir, settings.nlu_data_dir)
     print(render(coverage(faq)))
     return 0
+
+
+def unanswered(settings: Settings, args: argparse.Namespace) -> int:
+    """Scrubbed texts, readable by whoever may read the database: the README says who that should be."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from bot.reports.questions import grouped, render
+    from bot.storage import Storage, connect, upgrade
+
+    async def read() -> list:
+        storage = Storage(connect(settings.database_url))
+        try:
+            await upgrade(storage.engine)
+            async with storage.unit() as repo:
+                return await repo.unanswered.since(datetime.now(UTC) - timedelta(days=args.days))
+        finally:
+            await storage.close()
+
+    print(render(grouped(asyncio.run(read())), args.days))
+    return 0

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.engine import answers, crisis, language_choice, menus, numbered, payloads, privacy, routing
+from bot.engine import answers, campaigns, crisis, language_choice, menus, numbered, payloads, privacy, routing
 from bot.engine.fallback import empty, unsupported
 from bot.engine.knowledge import Knowledge
 from bot.engine.payloads import Action, Payload
@@ -24,6 +24,7 @@ from bot.messages import InboundMessage, Reply, StoredReply, reply_to_body
 from bot.pseudonym import pseudonym
 from bot.storage import Repository, Storage
 from bot.storage.models import ERASE_WHEN_DONE
+from bot.storage.statistics import Visit
 from handover.schedule import Schedule
 from nlu.intents import HUMAN_REQUEST, Route
 
@@ -41,16 +42,20 @@ class Engine:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         schedule: Schedule | None = None,
         desk: StaffSide | None = None,
+        unanswered_days: int = 30,
     ):
-        """`desk`: the staff side, when the bot runs with one (not in the terminal chat)."""
+        """`desk`: the staff side, when the bot runs with one (not in the terminal chat). `unanswered_days`: said in /privacy."""
         self.storage = storage
         self.knowledge = knowledge
         self.catalogs = catalogs
         self.retention_days = retention_days
+        self.unanswered_days = unanswered_days
         self.clock = clock
         self.schedule = schedule
         self.desk = desk
         self._key = pseudonym_key
+        self.zone = schedule.timezone if schedule is not None else UTC
+        """Where the reports' months begin: the permanence's timezone."""
 
     @property
     def faq(self) -> Faq:
@@ -101,14 +106,20 @@ class Engine:
         if arrival.has_held and await repo.outbox.release_held(user, now) and self.desk is not None:
             self.desk.wake()
         message = numbered.picked(message, user)
+        if arrival.is_new:
+            message, source = campaigns.arrived_from(message)
+            if source is not None:
+                user.state = {**user.state, campaigns.STATE_KEY: source}
+        visit = Visit(user.pseudonym, arrival.is_new, self.schedule.is_open(now) if self.schedule else None, user.state.get(campaigns.STATE_KEY))
         turn = Turn(
             repo, user, arrival.is_new, message, now, faq, nlu, self.catalogs.translator(user.language),
             catalogs=self.catalogs, schedule=self.schedule, desk=self.desk, retention_days=self.retention_days,
+            unanswered_days=self.unanswered_days,
         )
         if arrival.open_request_id is not None:
             turn.open_request = await repo.handover.get(arrival.open_request_id)
         await self._dispatch(turn)
-        await repo.stats.record(now, message.channel, turn.lang, turn.intent, turn.route)
+        await repo.stats.record(now, message.channel, turn.lang, turn.intent, turn.route, visit, self.zone)
         return numbered.numbered(turn.replies, user, turn.t) if message.numbered else turn.replies
 
     async def _dispatch(self, turn: Turn) -> None:

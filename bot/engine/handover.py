@@ -30,7 +30,8 @@ async def pass_on(turn: Turn, intent: str, text: str | None, crisis: bool) -> No
         kept = t.gettext("A person from the team is following your conversation.") if request.status == HandoverStatus.ACTIVE else t.gettext("Your message is with the team.")
         turn.say(kept + " " + status + _until_then(turn, crisis), *buttons)
         return
-    request = await turn.repo.handover.add_request(turn.user, reason_for(most_serious), priority_for(most_serious), text, turn.now)
+    in_hours = turn.schedule.is_open(turn.now) if turn.schedule is not None else None
+    request = await turn.repo.handover.add_request(turn.user, reason_for(most_serious), priority_for(most_serious), text, turn.now, in_hours)
     turn.open_request = request
     if turn.desk is not None:
         await turn.desk.opened(turn.repo, turn.user, request)

@@ -29,6 +29,11 @@ async def privacy(turn: Turn) -> None:
             "Messages for the team are erased {days} days after the conversation is closed.\n"
             "/forget erases everything now, except those statistics (an emergency among them), which point to no one."
             , pseudonym=turn.user.pseudonym, days=turn.retention_days
+        )
+        + "\n"
+        + t.gettext(
+            "A question the bot could not answer is kept {days} days for the team to add its answer, "
+            "without names, numbers or links; /forget erases it too.", days=turn.unanswered_days
         ),
         QuickReply(t.gettext("Erase everything"), payloads.FORGET_ASK),
         menu_button(turn),

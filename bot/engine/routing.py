@@ -6,7 +6,7 @@ request: each is answered as what it is, not as a new question. Crisis words alw
 does a person from the team who is answering (the bot keeps quiet).
 """
 
-from bot.engine import answers, crisis, handover, language_choice, memory
+from bot.engine import answers, crisis, handover, language_choice, memory, unanswered
 from bot.engine.crisis import SAFETY_CHECK
 from bot.engine.fallback import not_understood, understood
 from bot.engine.turn import Turn
@@ -66,6 +66,7 @@ async def read(turn: Turn, text: str) -> None:
         case _:
             turn.route = Route.FALLBACK
             not_understood(turn)
+    await unanswered.note(turn, parse, text)
     if parse.route != Route.FALLBACK:
         understood(turn)
     if turn.route != Route.HANDOVER and turn.intent not in URGENT_INTENTS:

@@ -39,6 +39,8 @@ class Turn:
     desk: StaffSide | None
     """The staff side, when the bot runs with one (not in the terminal chat)."""
     retention_days: int
+    unanswered_days: int = 30
+    """How long a question the bot could not answer is kept (bot/engine/unanswered.py)."""
     intent: str | None = None
     route: Route = Route.META
     replies: list[Reply] = field(default_factory=list)

@@ -14,8 +14,13 @@ class HandoverQueries:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def add_request(self, user: User, reason: str, priority: int, text: str | None, now: datetime) -> HandoverRequest:
-        request = HandoverRequest(user_id=user.id, reason=reason, priority=priority, status=HandoverStatus.WAITING, text=text, created_at=now)
+    async def add_request(
+        self, user: User, reason: str, priority: int, text: str | None, now: datetime, in_hours: bool | None = None
+    ) -> HandoverRequest:
+        """`in_hours`: asked during the permanence's hours (for reports); None without a schedule."""
+        request = HandoverRequest(
+            user_id=user.id, reason=reason, priority=priority, status=HandoverStatus.WAITING, text=text, created_at=now, in_hours=in_hours
+        )
         self.session.add(request)
         await self.session.flush()
         return request
@@ -45,8 +50,9 @@ class HandoverQueries:
         """waiting → active, for one staff member only."""
         return await self._move(request, HandoverRequest.status == HandoverStatus.WAITING, status=HandoverStatus.ACTIVE, staff_alias=alias, claimed_at=now)
 
-    async def close(self, request: HandoverRequest, now: datetime) -> bool:
-        return await self._move(request, HandoverRequest.status != HandoverStatus.CLOSED, status=HandoverStatus.CLOSED, closed_at=now)
+    async def close(self, request: HandoverRequest, now: datetime, outcome: str | None = None) -> bool:
+        """`outcome`: what came of it (handover/outcomes.py), for reports."""
+        return await self._move(request, HandoverRequest.status != HandoverStatus.CLOSED, status=HandoverStatus.CLOSED, closed_at=now, outcome=outcome)
 
     async def release(self, request: HandoverRequest) -> bool:
         """active → waiting, in the place it had: the queue is ordered by priority, then by when the request came."""
@@ -73,6 +79,9 @@ class HandoverQueries:
         self, request: HandoverRequest, author: str, text: str | None, now: datetime, staff_alias: str | None = None
     ) -> None:
         self.session.add(HandoverMessage(request_id=request.id, at=now, author=author, text=text, staff_alias=staff_alias))
+        if author == "staff" and request.first_reply_at is None:
+            # The wait reports measure; the messages themselves are erased after the retention period.
+            request.first_reply_at = now
 
     async def last_messages(self, request: HandoverRequest, count: int) -> list[HandoverMessage]:
         query = select(HandoverMessage).where(HandoverMessage.request_id == request.id, HandoverMessage.author != "note")

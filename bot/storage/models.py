@@ -2,14 +2,15 @@
 
 No table holds a Telegram id, a phone number or a name: a person is known by a pseudonym (a
 keyed hash) and the channel address needed to reply. Statistics hold no text and no link to
-the person.
+the person: only hashes salted per reporting period (bot/storage/statistics.py), which count
+people within a period and mean nothing outside it.
 """
 
 from datetime import datetime
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -65,7 +66,12 @@ class User(Base):
 
 
 class Event(Base):
-    """One handled message, for statistics: never text, never who."""
+    """One handled message, for statistics: never text, never who.
+
+    The `person_*` columns tell one person's messages apart within one month, two-month
+    period, quarter and year (a hash salted per bucket, bot/storage/statistics.py): enough to
+    count people in a report, nothing that links them across buckets or back to a pseudonym.
+    """
 
     __tablename__ = "events"
 
@@ -75,6 +81,25 @@ class Event(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     intent: Mapped[str | None] = mapped_column(String(64))
     route: Mapped[str] = mapped_column(String(16))
+    person_month: Mapped[str | None] = mapped_column(String(16))
+    person_period: Mapped[str | None] = mapped_column(String(16))
+    person_quarter: Mapped[str | None] = mapped_column(String(16))
+    person_year: Mapped[str | None] = mapped_column(String(16))
+    first_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    """The person's first message ever (or since they used /forget)."""
+    in_hours: Mapped[bool | None] = mapped_column(Boolean)
+    """During the permanence's hours; None when the bot runs without a schedule."""
+    source: Mapped[str | None] = mapped_column(String(32))
+    """The outreach campaign the person came from (a deep link, a WhatsApp code), if any."""
+
+
+class ReportSalt(Base):
+    """The salt of one reporting bucket ("2026-03", "2026-P2", "2026-Q1", "2026"), made once, shared by every process."""
+
+    __tablename__ = "report_salts"
+
+    bucket: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64))
 
 
 class HandoverRequest(Base):
@@ -98,6 +123,45 @@ class HandoverRequest(Base):
     """The alias of the staff member who took it (from STAFF_IDS), never a Telegram name."""
     staff_thread_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     """The topic of the staff group where this conversation is followed."""
+    first_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When a staff member first wrote to the person: the wait reports measure, kept after the messages are erased."""
+    in_hours: Mapped[bool | None] = mapped_column(Boolean)
+    """Asked during the permanence's hours; None when the bot runs without a schedule."""
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    """What came of it, chosen by staff at /close (handover/outcomes.py)."""
+
+
+class HandoverRecord(Base):
+    """What reports need of a handover whose person used /forget: no link to anyone, no text."""
+
+    __tablename__ = "handover_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(64))
+    in_hours: Mapped[bool | None] = mapped_column(Boolean)
+    first_reply_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+
+
+class UnansweredQuestion(Base):
+    """A message the bot could not answer well, scrubbed before it is stored, for the FAQ editors.
+
+    Kept UNANSWERED_DAYS at most, erased by /forget (hence the link to the person, and nothing else).
+    """
+
+    __tablename__ = "unanswered"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    intent: Mapped[str | None] = mapped_column(String(64))
+    """What the bot guessed."""
+    confidence: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
 
 
 class HandoverMessage(Base):

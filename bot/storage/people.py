@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, bindparam, delete, literal_column, select, update
+from sqlalchemy import ColumnElement, String, Update, bindparam, delete, insert, literal, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.database import note_erasure
-from bot.storage.models import HandoverMessage, HandoverRequest, HandoverStatus, OutboxMessage, OutboxStatus, User
+from bot.storage.models import HandoverMessage, HandoverRecord, HandoverRequest, HandoverStatus, OutboxMessage, OutboxStatus, UnansweredQuestion, User
 
 _DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _ORM_RETURNING = {"populate_existing": True, "synchronize_session": False}
@@ -98,8 +98,19 @@ class PeopleQueries:
         user.blocked_reason = reason[:200] or "-"
 
     async def forget(self, user: User) -> None:
-        """Erase the person and everything linked to them (statistics hold no link)."""
+        """Erase the person and everything linked to them (statistics hold no link).
+
+        Their handovers leave an anonymous record each, what reports count (when, why, the wait,
+        the outcome) and nothing that says whose: a report made after /forget says what it said before.
+        """
         await self.session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
+        await self.session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.user_id == user.id))
+        records = select(
+            HandoverRequest.created_at, literal(user.channel, String), literal(user.language, String), HandoverRequest.reason,
+            HandoverRequest.in_hours, HandoverRequest.first_reply_at, HandoverRequest.outcome,
+        ).where(HandoverRequest.user_id == user.id)
+        kept = ("created_at", "channel", "language", "reason", "in_hours", "first_reply_at", "outcome")
+        await self.session.execute(insert(HandoverRecord).from_select(kept, records))
         requests = select(HandoverRequest.id).where(HandoverRequest.user_id == user.id)
         await self.session.execute(delete(HandoverMessage).where(HandoverMessage.request_id.in_(requests)))
         await self.session.execute(delete(OutboxMessage).where(OutboxMessage.request_id.in_(requests)))

@@ -26,8 +26,10 @@ from bot.storage.models import AppSecret, InboxItem, InboxStatus, OutboxMessage,
 from bot.storage.outbox import DELETE_BY_IDS, REPLIES_CLAIM, OutboxQueries
 from bot.storage.people import PeopleQueries
 from bot.storage.presence import LIVE_OWNERS, NAMESPACE, Presence
+from bot.storage.reports import ReportQueries
 from bot.storage.sqlite import truncate_wal
-from bot.storage.statistics import StatisticsQueries
+from bot.storage.statistics import NEW_SALTS, StatisticsQueries
+from bot.storage.unanswered import UnansweredQueries
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -45,16 +47,20 @@ class Repository:
     """The queries of one unit of work (one incoming message, usually), by kind of data: people, handover,
     outbox, stats, inbox; and what spans them (the claims of dead processes, deliveries seen, the bot's secrets)."""
 
-    def __init__(self, session: AsyncSession, owner: str):
-        """`owner`: the process's name in the claims it makes (Storage.owner)."""
+    def __init__(self, session: AsyncSession, owner: str, salts: dict[str, str] | None = None):
+        """`owner`: the process's name in the claims it makes (Storage.owner). `salts`: the reports' salts already read (Storage.salts)."""
         self.session = session
         self.owner = owner
         self.people = PeopleQueries(session)
         self.handover = HandoverQueries(session)
         self.outbox = OutboxQueries(session, owner)
-        self.stats = StatisticsQueries(session)
+        self.stats = StatisticsQueries(session, salts)
         self.inbox = InboxQueries(session)
         """Incoming updates, stored before they are acknowledged (bot/inbox/)."""
+        self.reports = ReportQueries(session)
+        """What reports count (bot/reports/): statistics and handovers, never text."""
+        self.unanswered = UnansweredQueries(session)
+        """The questions the bot could not answer well, scrubbed, for the FAQ editors."""
 
     async def absent_owners(self) -> tuple[set[str], float]:
         """The processes that made claims still standing (inbox, outbox, replies) and hold no lock, and the seconds
@@ -128,6 +134,8 @@ class Storage:
         """This process's name in the claims it makes: a positive 32-bit number, for its lock (bot/storage/presence.py)."""
         self.presence = Presence(engine, self.owner)
         self._sessions = sessions(engine)
+        self.salts: dict[str, str] = {}
+        """The reports' salts read in committed transactions (bot/storage/statistics.py): they never change."""
         self._sent: list[int] = []
         self._deleting: asyncio.Task | None = None
 
@@ -140,8 +148,9 @@ class Storage:
         """
         async with self._sessions() as session:
             async with session.begin():
-                yield Repository(session, self.owner)
+                yield Repository(session, self.owner, self.salts)
             erased = session.info.pop(ERASED, False)
+            self.salts.update(session.info.pop(NEW_SALTS, {}))
         if erased:
             await self.after_erasure()
 
