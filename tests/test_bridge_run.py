@@ -50,15 +50,15 @@ def inbox_rows(workdir: Path, delivery_id: str) -> int:
         return int(connection.execute("SELECT count(*) FROM inbox WHERE channel = 'bridge' AND delivery_id = ?", (delivery_id,)).fetchone()[0])
 
 
-async def all_answered(bridge: FakeBridge, workdir: Path, people: list[str]) -> list[Received]:
+async def all_answered(bridge: FakeBridge, workdir: Path, people: list[str], timeout: float = 30) -> list[Received]:
     """Until each person has replies and every reply the bot made has reached the bridge."""
     for person in people:
-        await bridge.wait_replies(person, 1)
+        await bridge.wait_replies(person, 1, timeout)
     while True:
         seen = len(bridge.received)
         if {reply.id for reply in bridge.received} == outbox_ids_given(workdir):
             return bridge.received
-        await bridge.wait_received(seen + 1)
+        await bridge.wait_received(seen + 1, timeout)
 
 
 async def test_a_signed_message_is_answered_on_the_send_endpoint_in_the_persons_language(bot_api, bridge, tmp_path, faq):
@@ -95,12 +95,13 @@ async def test_forged_stale_and_replayed_calls_are_refused_and_the_log_holds_no_
         assert private not in logs
 
 
-async def test_a_bridge_away_for_seconds_loses_no_reply_and_gets_none_twice(bot_api, bridge, tmp_path):
+async def test_a_bridge_away_for_a_minute_loses_no_reply_and_gets_none_twice(bot_api, bridge, tmp_path):
+    """The outbox's waits grow (5 s, 10 s, 20 s, 40 s): the replies arrive some 75 s after they were made."""
     async with bridged_bot(bot_api, bridge, tmp_path) as (running, client):
-        bridge.away_for(5, retry_after="1")
+        bridge.away_for(60, retry_after="1")
         for lang, question in QUESTIONS.items():
             await bridge.post(client, bridge.signed(bridge.message(PEOPLE[lang], question)))
-        received = await all_answered(bridge, tmp_path, list(PEOPLE.values()))
+        received = await all_answered(bridge, tmp_path, list(PEOPLE.values()), timeout=120)
 
     assert running.returncode == 0, running.logs
     assert bridge.turned_away > 0
