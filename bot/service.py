@@ -15,6 +15,7 @@ import signal
 import socket
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from functools import partial
 
 from starlette.applications import Starlette
 
@@ -24,6 +25,7 @@ from bot.channels.registry import CHANNELS, configured
 from bot.errors import SettingsError
 from bot.inbox.worker import CONCURRENCY, SQLITE_CONCURRENCY, InboxWorker
 from bot.outbox.worker import Outbox
+from bot.reports.staff import summary as staff_summary
 from bot.settings import Settings
 from bot.web import create_web_app, listen, web_server
 from handover import jobs
@@ -73,7 +75,7 @@ def check_channels(settings: Settings) -> None:
 async def serve(settings: Settings, app: App, stop: asyncio.Event, ready: Callable[[], None] = lambda: None) -> None:
     """Runs the bot on `app` until `stop` is set, or a channel can no longer receive (then raises why)."""
     check_channels(settings)
-    parts = ChannelParts(app.engine, app.desk)
+    parts = ChannelParts(app.engine, app.desk, partial(staff_summary, app.storage, settings))
     channels = [entry.build(settings, parts) for entry in configured(settings)]
     by_name = {channel.name: channel for channel in channels}
     staff_room = next((channel.staff_room for channel in channels if channel.staff_room is not None), None)

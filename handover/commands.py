@@ -3,7 +3,7 @@
 In a conversation's topic: /claim, /release, /transfer NAME, /close [OUTCOME], /note TEXT, /faq ID,
 /snippet NAME, /block REASON, and any other text is a reply to the person — unless it is meant for the team: it
 starts with "!", or it replies to a colleague's message; then it is kept as a note, never sent.
-In the group's general topic: /queue. Anywhere in the group: /id, the ids the settings need.
+In the group's general topic: /queue, and /report PERIOD (2026-P1, 2026-03…; this month without one). Anywhere in the group: /id, the ids the settings need.
 Only accounts on the allow-list (STAFF_IDS) are heard; anything else is ignored, whatever it
 says, but for /id from an account not on the list: the log names the account for the operator
 to add (it asked, in the team's own group). The Telegram channel hands every message of its
@@ -12,7 +12,7 @@ actions itself.
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from handover.desk import Desk
 from handover.outcomes import choices, outcome_of
@@ -25,11 +25,13 @@ INTERNAL = "!"
 
 
 class StaffCommands:
-    def __init__(self, desk: Desk, staff: Mapping[int, str], group_id: int):
-        """`staff`: the allow-list, account id → the alias the team knows them by; `group_id`: the staff group's, for /id."""
+    def __init__(self, desk: Desk, staff: Mapping[int, str], group_id: int, report: Callable[[str], Awaitable[str]] | None = None):
+        """`staff`: the allow-list, account id → the alias the team knows them by; `group_id`: the staff group's, for /id;
+        `report`: a period's summary (bot/reports/staff.py), which this layer cannot read itself."""
         self.desk = desk
         self.staff = dict(staff)
         self.group_id = group_id
+        self.report = report
 
     async def on_staff_message(self, message: StaffMessage) -> None:
         command, _, argument = message.text.strip().partition(" ")
@@ -50,6 +52,8 @@ class StaffCommands:
         if message.thread_id is None:
             if command == "/queue":
                 await self.desk.show_queue(key)
+            elif command == "/report" and self.report is not None:
+                await self.desk.say_in_thread(None, await self.report(argument))
             return
         conversation = await self.desk.conversation_in_thread(message.thread_id)
         if conversation is None:

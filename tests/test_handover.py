@@ -7,6 +7,7 @@ who may act, what reaches whom, what survives a restart, what is erased.
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +19,8 @@ from bot.faq.model import Faq
 from bot.i18n import Catalogs
 from bot.messages import Delivered, InboundMessage, OutsideWindow, Reply, RetryLater, Undeliverable
 from bot.outbox.worker import FIRST_BACKOFF, Outbox, backoff
+from bot.reports.staff import summary
+from bot.settings import load_settings
 from bot.storage import Storage, connect, upgrade
 from bot.storage.models import HandoverMessage, HandoverRequest, OutboxMessage, User
 from conftest import NOW
@@ -680,3 +683,20 @@ async def test_the_first_staff_reply_is_noted_as_the_wait_reports_measure(engine
     async with storage.unit() as repo:
         request = await repo.handover.in_thread(thread)
     assert request.first_reply_at is not None and request.first_reply_at >= request.created_at
+
+
+async def test_report_in_the_general_topic_posts_the_periods_summary_with_small_numbers_masked(engine, outbox, room, desk, storage):
+    await write(engine, "bonjour, c'est quoi la prep ?")
+    report = partial(summary, storage, load_settings())
+    message = StaffMessage(SAM, None, f"/report {NOW:%Y-%m}", False)
+    await StaffCommands(desk, {SAM: "Sam"}, STAFF_GROUP, report).on_staff_message(message)
+    await deliver(outbox)
+    [posted] = room.texts(None)
+    assert posted.startswith(f"Rapport de la permanence en ligne — Période {NOW:%Y-%m}") and "Personnes: <5" in posted
+
+
+async def test_report_with_a_period_it_cannot_read_says_what_to_write(desk, outbox, room, storage):
+    report = partial(summary, storage, load_settings())
+    await StaffCommands(desk, {SAM: "Sam"}, STAFF_GROUP, report).on_staff_message(StaffMessage(SAM, None, "/report last spring", False))
+    await deliver(outbox)
+    assert "write 2026-03 (a month)" in room.texts(None)[0]

@@ -40,6 +40,8 @@ class ChannelParts:
 
     engine: Engine
     desk: Desk | None = None
+    report: Callable[[str], Awaitable[str]] | None = None
+    """A period's summary for the staff group (bot/reports/staff.py), with the desk."""
 
 
 @dataclass(frozen=True)

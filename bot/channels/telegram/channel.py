@@ -48,7 +48,7 @@ class TelegramChannel(Channel):
         if settings.staff_chat_id is not None:
             self.staff_room = TelegramStaffRoom(self.application.bot, settings.staff_chat_id)
             if parts.desk is not None:
-                register_staff_group(self.application, settings.staff_chat_id, StaffCommands(parts.desk, settings.staff_ids, settings.staff_chat_id))
+                register_staff_group(self.application, settings.staff_chat_id, StaffCommands(parts.desk, settings.staff_ids, settings.staff_chat_id, parts.report))
 
     def routes(self) -> Sequence[BaseRoute]:
         if self._secret is None:
