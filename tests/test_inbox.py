@@ -336,6 +336,18 @@ def test_the_journal_reads_the_ids_written_and_leaves_a_line_cut_by_a_kill(tmp_p
     assert SentJournal(tmp_path / "sent").read() == [3, 7]
 
 
+def test_settling_the_journal_at_start_keeps_what_was_recorded_meanwhile(tmp_path):
+    """The outbox starts before the inbox settles the journal: a reply it sent during the settling stays written down."""
+    journal = SentJournal(tmp_path / "sent")
+    journal.record([1, 2])
+    read = journal.read()
+    journal.record([3])
+    journal.withdraw(1)
+    journal.record([1])
+    journal.drop(read)
+    assert journal.read() == [3] and journal.holds(3) and not journal.holds(1)
+
+
 def test_the_journal_is_emptied_once_every_id_in_it_is_settled_in_the_database(tmp_path, monkeypatch):
     monkeypatch.setattr(journal_module, "EMPTIED_PAST", 10)
     journal = SentJournal(tmp_path / "sent")

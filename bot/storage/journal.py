@@ -11,7 +11,7 @@ for the event loop, which under a burst can be busy for tens of milliseconds. So
 socket, which the platform reads even if the process dies right after, and writes it again with
 a minus sign if the request fails after all. One write() to a file whose bytes the kernel keeps
 when the process dies: the window is a system call. At the next start the ids in the file are
-taken as sent (`Storage.settle_journal`), then the file is emptied; it is emptied during a run
+taken as sent (`Storage.settle_journal`), then dropped from the file; it is emptied during a run
 too, whenever every id in it has been settled in the database. `sending` says which row a
 request belongs to, without an argument through the platform's library.
 
@@ -87,11 +87,24 @@ class SentJournal:
                 sent.discard(int(line[1:]))
         return sorted(sent)
 
-    def empty(self) -> None:
-        """Once the ids read are settled in the database."""
-        if self._fd is not None:
-            os.ftruncate(self._fd, 0)
-        self._unsettled.clear()
+    def drop(self, ids: Iterable[int]) -> None:
+        """Once the ids read are settled in the database: they leave the file; what was recorded since stays.
+
+        At start the outbox may already be sending (bot/service.py starts it before the inbox, whose
+        worker settles the journal): an id recorded while the database noted the ones read must
+        survive, or a kill right after would send that reply again. Nothing here awaits, so no
+        record() comes in between the read and the write.
+        """
+        gone = {str(outbox_id).encode() for outbox_id in ids}
+        self._unsettled.difference_update(ids)
+        if self._fd is None or self.path is None:
+            return
+        with self.path.open("rb") as file:
+            *lines, _cut = file.read().split(b"\n")  # a line a kill cut short is no id
+        kept = [line for line in lines if line.removeprefix(b"-") not in gone]
+        os.ftruncate(self._fd, 0)
+        if kept:
+            os.write(self._fd, b"\n".join(kept) + b"\n")
 
     def close(self) -> None:
         """At a stop: empty when every id is settled, so that a clean stop leaves nothing to read at the next start."""

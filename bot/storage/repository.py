@@ -207,7 +207,7 @@ class Storage:
         if not sent:
             return 0
         settled = await self.transaction(lambda repo: repo.outbox.settle_sent(sent, now))
-        self.journal.empty()
+        self.journal.drop(sent)
         return settled
 
     async def _retrying(self, run: Callable[[], Awaitable[T]], retry_for: float | None) -> T:
