@@ -21,7 +21,7 @@ from bot.faq.watch import watch
 from bot.i18n import Catalogs, Translator
 from bot.settings import CONTENT, REPOSITORY, Settings, require_rasa_token
 from bot.storage import Storage, connect, open_connections, upgrade
-from bot.storage.database import unreachable_database
+from bot.storage.database import error_name, unreachable_database
 from bot.storage.journal import SentJournal
 from handover.desk import Desk
 from handover.schedule import load_schedule
@@ -122,6 +122,21 @@ def settle_memory() -> None:
     gc.freeze()
 
 
+async def settle_journal(storage: Storage) -> None:
+    """What a killed run had sent and not yet noted in the database is noted now, before anything can send.
+
+    The outbox starts before the inbox and sends every reply whose claim has run out: after a start
+    longer than the replies' lease (the NLU trains for seconds, a minute on a busy machine), those of
+    the killed run too, which the journal says went out."""
+    try:
+        settled = await storage.settle_journal(datetime.now(UTC))
+    except Exception as error:
+        log.warning("The journal of sent replies could not be read (%s); some may go out twice.", error_name(error))
+        return
+    if settled:
+        log.info("%d reply(ies) a previous run had sent are noted as sent.", settled)
+
+
 def load_knowledge(settings: Settings) -> tuple[Faq, EmbeddedNLU]:
     """Read and validate the FAQ, and train the embedded NLU on it in a child process (raises ContentInvalid)."""
     faq, problems = load_faq(settings.faq_dir, settings.nlu_data_dir)
@@ -208,6 +223,7 @@ async def start(settings: Settings, knowledge: tuple[Faq, EmbeddedNLU] | None = 
     except (SQLAlchemyError, OSError, DatabaseUnreachable) as error:
         await storage.close()
         raise unreachable_database(error) from error
+    await settle_journal(storage)
     (faq, nlu), refused = (knowledge, None) if knowledge is not None else load_knowledge_or_last_good(settings)
     rasa = RasaConnection(str(settings.rasa_url), rasa_token) if rasa_token is not None else None
     if settings.pseudonym_secret is not None:

@@ -132,7 +132,6 @@ class InboxWorker:
     async def run(self) -> None:
         """Until stop(); then the rows in hand are finished (`drain`)."""
         shared = self.storage.presence.needed
-        await self._settle_journal()
         await self._take_over_the_dead(at_start=True)
         self._ready = True
         while not self._stopping:
@@ -161,16 +160,6 @@ class InboxWorker:
     async def drain(self) -> None:
         while self._in_hand:
             await asyncio.gather(*self._in_hand.values(), return_exceptions=True)
-
-    async def _settle_journal(self) -> None:
-        """What a killed process had sent and not noted as sent in the database: noted now, not sent again."""
-        try:
-            settled = await self.storage.settle_journal(self.clock())
-        except Exception as error:
-            log.warning("The journal of sent replies could not be read (%s); some may go out twice.", error_name(error))
-            return
-        if settled:
-            log.info("%d reply(ies) a previous run had sent are noted as sent.", settled)
 
     async def _take_over_the_dead(self, at_start: bool) -> None:
         """The claims of processes seen without their lock for ABSENT_FOR are free again, their replies sent
