@@ -17,21 +17,20 @@ number); the engine turns it into a pseudonym at once. No refusal logs the call'
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.channels.base import Capabilities, Channel, ChannelParts, Hub
-from bot.channels.bridge.incoming import KINDS, MAX_TEXT, BridgeMessage, Malformed, message_of
+from bot.channels.bridge.incoming import MAX_TEXT, BridgeMessage, Malformed, message_of
 from bot.channels.bridge.outgoing import BridgeSender
 from bot.channels.bridge.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, refusal
 from bot.engine import Engine
-from bot.errors import Unreadable
-from bot.inbox.keys import sender_key
 from bot.inbox.replies import answer_stored
-from bot.messages import DeliveryResult, InboundMessage, MessageKind, Reply
+from bot.inbox.stored import apology_address, inbox_row, stored_message
+from bot.messages import DeliveryResult, Reply
 from bot.settings import Settings
 from bot.storage.inbox_queries import Claimed
 from bot.web import parse_object, read_body
@@ -122,26 +121,12 @@ class BridgeChannel(Channel):
         return message_of(payload)
 
     def _inbox_item(self, message: BridgeMessage) -> dict[str, Any]:
-        payload = {"from": message.sender, "kind": message.kind, "text": message.text}
-        key = sender_key(self.engine.pseudonym_of, CHANNEL, message.sender)
-        return {"channel": CHANNEL, "delivery_id": message.id, "sender_key": key, "payload": payload}
+        return inbox_row(self.engine.pseudonym_of, CHANNEL, message.id, message.sender, message.kind, message.text)
 
     async def handle(self, item: Claimed) -> bool:
         """The stored message through the engine, its replies stored with the row marked done, then sent."""
-        await answer_stored(self.engine, self.sender, _stored_message(item))
+        await answer_stored(self.engine, self.sender, stored_message(item, CHANNEL, numbered=True))
         return True
 
     def apology_to(self, payload: dict[str, Any]) -> str | None:
-        sender = payload.get("from")
-        return sender if isinstance(sender, str) and sender else None
-
-
-def _stored_message(item: Claimed) -> InboundMessage:
-    """The message as `_inbox_item` stored it; Unreadable when it is not that."""
-    payload = item.payload if isinstance(item.payload, dict) else {}
-    sender, kind, text = payload.get("from"), payload.get("kind"), payload.get("text")
-    if not isinstance(sender, str) or kind not in KINDS or not isinstance(text, str):
-        raise Unreadable("not a message the bot stored")
-    return InboundMessage(
-        CHANNEL, external_id=sender, address=sender, kind=cast(MessageKind, kind), text=text, delivery_id=item.delivery_id, inbox_id=item.id, numbered=True
-    )
+        return apology_address(payload)

@@ -20,7 +20,7 @@ https://waha.devlike.pro/docs/how-to/security/ (X-Api-Key).
 """
 
 import logging
-from typing import Any, cast, get_args
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -31,10 +31,9 @@ from bot.channels.waha.api import WahaApi
 from bot.channels.waha.events import ALGORITHM_HEADER, CHANNEL, HMAC_HEADER, Malformed, incoming, signature_ok
 from bot.channels.waha.render import MAX_TEXT, pieces
 from bot.engine import Engine
-from bot.errors import Unreadable
-from bot.inbox.keys import sender_key
 from bot.inbox.replies import answer_stored
-from bot.messages import Delivered, DeliveryResult, InboundMessage, MessageKind, Reply
+from bot.inbox.stored import apology_address, inbox_row, stored_message
+from bot.messages import Delivered, DeliveryResult, InboundMessage, Reply
 from bot.settings import Settings
 from bot.storage.inbox_queries import Claimed
 from bot.web import parse_object, read_body
@@ -124,24 +123,12 @@ class WahaChannel(Channel):
 
     def _inbox_item(self, message: InboundMessage) -> dict[str, Any]:
         """What handling the message needs, and no more (the push name is not kept)."""
-        payload = {"from": message.address, "kind": message.kind, "text": message.text}
-        key = sender_key(self.engine.pseudonym_of, CHANNEL, message.address)
-        return {"channel": CHANNEL, "delivery_id": message.delivery_id, "sender_key": key, "payload": payload}
+        return inbox_row(self.engine.pseudonym_of, CHANNEL, message.delivery_id, message.address, message.kind, message.text)
 
     async def handle(self, item: Claimed) -> bool:
         """The stored message through the engine, its replies stored with the row marked done, then sent."""
-        await answer_stored(self.engine, self, _stored_message(item))
+        await answer_stored(self.engine, self, stored_message(item, CHANNEL, numbered=True))
         return True
 
     def apology_to(self, payload: dict[str, Any]) -> str | None:
-        chat = payload.get("from")
-        return chat if isinstance(chat, str) and chat else None
-
-
-def _stored_message(item: Claimed) -> InboundMessage:
-    """The message as `_inbox_item` stored it; Unreadable when it is not that."""
-    payload = item.payload if isinstance(item.payload, dict) else {}
-    chat, kind, text = payload.get("from"), payload.get("kind"), payload.get("text")
-    if not isinstance(chat, str) or kind not in get_args(MessageKind) or not isinstance(text, str):
-        raise Unreadable("not a message the bot stored")
-    return InboundMessage(CHANNEL, external_id=chat, address=chat, kind=cast(MessageKind, kind), text=text, delivery_id=item.delivery_id, inbox_id=item.id, numbered=True)
+        return apology_address(payload)

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
-from typing import Any, cast, get_args
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -26,8 +26,8 @@ from bot.channels.whatsapp.api import GraphApi, WhatsAppSender, result_of_error
 from bot.channels.whatsapp.render import MAX_TEXT
 from bot.engine import Engine
 from bot.errors import Unreadable
-from bot.inbox.keys import sender_key
 from bot.inbox.replies import answer_stored
+from bot.inbox.stored import apology_address, inbox_row, stored_message
 from bot.messages import DeliveryResult, InboundMessage, MessageKind, Reply
 from bot.settings import Settings
 from bot.storage.inbox_queries import Claimed
@@ -223,18 +223,15 @@ class WhatsAppChannel(Channel):
 
     def _inbox_item(self, message: InboundMessage) -> dict[str, Any]:
         """What handling the message needs, and no more (the profile name is not kept)."""
-        payload = {"from": message.external_id, "kind": message.kind, "text": message.text, "payload": message.payload}
-        key = sender_key(self.engine.pseudonym_of, CHANNEL, message.address)
-        return {"channel": CHANNEL, "delivery_id": message.delivery_id, "sender_key": key, "payload": payload}
+        return inbox_row(self.engine.pseudonym_of, CHANNEL, message.delivery_id, message.address, message.kind, message.text, message.payload)
 
     async def handle(self, item: Claimed) -> bool:
         """The stored message through the engine, its replies stored with the row marked done, then sent."""
-        await answer_stored(self.engine, self.sender, _stored_message(item))
+        await answer_stored(self.engine, self.sender, stored_message(item, CHANNEL))
         return True
 
     def apology_to(self, payload: dict[str, Any]) -> str | None:
-        wa_id = payload.get("from")
-        return wa_id if isinstance(wa_id, str) and wa_id else None
+        return apology_address(payload)
 
     async def _status(self, hub: Hub, update: StatusUpdate) -> None:
         """Only a failure matters (delivered and read are not kept): the outbox holds, retries or tells the staff."""
@@ -268,12 +265,3 @@ def _text(item: dict, key: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise Malformed("a string expected")
     return value
-
-
-def _stored_message(item: Claimed) -> InboundMessage:
-    """The message as `_inbox_item` stored it; Unreadable when it is not that."""
-    payload = item.payload if isinstance(item.payload, dict) else {}
-    wa_id, kind, text, button = payload.get("from"), payload.get("kind"), payload.get("text"), payload.get("payload")
-    if not isinstance(wa_id, str) or kind not in get_args(MessageKind) or not isinstance(text, str) or not isinstance(button, (str, type(None))):
-        raise Unreadable("not a message the bot stored")
-    return InboundMessage(CHANNEL, external_id=wa_id, address=wa_id, kind=cast(MessageKind, kind), text=text, payload=button, delivery_id=item.delivery_id, inbox_id=item.id)
