@@ -63,10 +63,10 @@ class App:
             await self.tell_team(self.staff_t.gettext("FAQ edit refused: the previous FAQ keeps serving. Fix these lines:\n{problems}", problems=problems))
             return False
         previous, nlu = self.knowledge.pair
-        examples = faq.examples()
-        added = sorted(set(examples) - set(previous.examples()))
+        examples, before = faq.examples(), previous.examples()
+        added = sorted(set(examples) - set(before))
         self.knowledge.use(faq, serving(nlu, added, faq.crisis_lexicon))
-        if examples != previous.examples():
+        if examples != before:
             try:
                 self.knowledge.use(faq, backend_over(await asyncio.to_thread(train_on, faq), self.rasa))
             except TrainingFailed as error:

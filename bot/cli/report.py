@@ -13,12 +13,12 @@ if TYPE_CHECKING:  # imported when the command runs: `outreach-bot --help` stays
 
 
 def report(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.reports.categories import CategoriesInvalid
+    from bot.reports.categories import CategoriesInvalid, team_categories
     from bot.reports.periods import PeriodInvalid
 
     try:
         period = _period(args)
-        categories = _categories(settings)
+        categories = team_categories(settings)
     except PeriodInvalid as error:
         print(f"outreach-bot: {error}")
         return 2
@@ -67,12 +67,6 @@ def _period(args: argparse.Namespace) -> "Period":
     if not (args.start and args.end):
         raise PeriodInvalid("say which period: --period 2026-P1 (or 2026-03, 2026-Q2, 2026), or --from 2026-01-01 --to 2026-02-28")
     return between(args.start, args.end)
-
-
-def _categories(settings: Settings) -> "Categories":
-    from bot.reports.categories import known_intents, load_categories
-
-    return load_categories(settings.report_categories_file, known_intents(settings.faq_dir))
 
 
 def day(text: str) -> date:

@@ -9,6 +9,7 @@ import yaml
 from bot.errors import ContentInvalid, Problem, YamlError
 from bot.faq.yamlfile import LineDict, LineList, load
 from bot.reports.labels import LANGUAGES
+from bot.settings import Settings
 from nlu.intents import load_intents
 
 CATEGORIES_FILE = Path(__file__).with_name("categories.yml")
@@ -98,3 +99,8 @@ def load_categories(path: Path, known_intents: set[str]) -> Categories:
     if problems:
         raise CategoriesInvalid(problems)
     return Categories(labels, patterns)
+
+
+def team_categories(settings: Settings) -> Categories:
+    """The team's file (REPORT_CATEGORIES_FILE), checked against the intents of its FAQ (raises CategoriesInvalid)."""
+    return load_categories(settings.report_categories_file, known_intents(settings.faq_dir))

@@ -8,7 +8,7 @@ line gives them all, with the CSV files and the charts.
 
 from datetime import datetime
 
-from bot.reports.categories import CategoriesInvalid, known_intents, load_categories
+from bot.reports.categories import CategoriesInvalid, team_categories
 from bot.reports.figures import read
 from bot.reports.labels import DEFAULT_LANGUAGE, LANGUAGES, label
 from bot.reports.periods import PeriodInvalid, named
@@ -27,7 +27,7 @@ async def summary(storage: Storage, settings: Settings, period_name: str) -> str
     lang = settings.staff_language if settings.staff_language in LANGUAGES else DEFAULT_LANGUAGE
     try:
         period = named(period_name or f"{datetime.now(zone):%Y-%m}")
-        categories = load_categories(settings.report_categories_file, known_intents(settings.faq_dir))
+        categories = team_categories(settings)
     except PeriodInvalid as error:
         return str(error)
     except CategoriesInvalid as error:
